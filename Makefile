@@ -1,0 +1,46 @@
+# Two commands for a new user: `make demo` and `make test`. Each installs what it needs first.
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test check fmt pytest serve bench sim-wand sim-uhf install
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	touch $@
+
+install: $(VENV)/.synced
+
+demo: $(VENV)/.synced
+	$(VENV)/bin/scanstation demo
+
+check: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.synced
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: check pytest
+
+fmt: $(VENV)/.synced
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+serve: $(VENV)/.synced
+	$(VENV)/bin/scanstation server
+
+bench: $(VENV)/.synced
+	for f in bench/bench_*.py; do $(VENV)/bin/python $$f || exit 1; done
+
+sim-wand: $(VENV)/.synced
+	$(VENV)/bin/scanstation simulate honeywell-xenon-1950g-usb-serial
+
+sim-uhf: $(VENV)/.synced
+	$(VENV)/bin/scanstation simulate sparkfun-m6e-nano

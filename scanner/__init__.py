@@ -1,0 +1,1 @@
+"""Scan Station edge agent: drivers, simulators, the durable outbox and the sync loop."""

@@ -1,0 +1,162 @@
+"""The `scanstation` command (contract section 1): argument parsing and wiring only.
+
+Each command imports its implementation when it runs, so `scanstation identify` does not pay
+for the server's imports and the agent does not need the server installed to start.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_DB = "sqlite:///./var/scanstation.db"
+
+app = typer.Typer(
+    name="scanstation",
+    help="Scan Station: fixed-asset tracking from real scanners.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+device_app = typer.Typer(help="Enroll and revoke edge devices.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data.", no_args_is_help=True)
+app.add_typer(device_app, name="device")
+app.add_typer(user_app, name="user")
+app.add_typer(import_app, name="import")
+
+DbOpt = Annotated[
+    str, typer.Option("--db", envvar="SCANSTATION_DB", help="Database URL (SQLite or PostgreSQL).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per line.")]
+
+
+@app.command()
+def server(
+    db: DbOpt = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+) -> None:
+    """Run the sync server and its web UI (the schema is brought up to date first)."""
+    from sync_server.commands import serve
+
+    serve(db, host, port)
+
+
+@app.command()
+def agent(
+    config: Annotated[Path, typer.Option("--config", help="The station file (station.toml).")],
+) -> None:
+    """Run the edge agent described by a station file."""
+    from scanner.app import run_agent
+
+    raise typer.Exit(run_agent(config))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the web UI (0 picks a free one).")] = 8700,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Where the demo keeps its database and queue.")
+    ] = None,
+) -> None:
+    """Run the whole system on one machine with simulated devices."""
+    from scanner.demo import run_demo
+
+    raise typer.Exit(run_demo(port=port, workdir=workdir))
+
+
+@app.command()
+def simulate(
+    profile: Annotated[str, typer.Argument(help="A hardware profile id or a profile file.")],
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="An EPC (hex) or code.")] = None,
+    tags: Annotated[Path | None, typer.Option(help="A file with one EPC or code a line.")] = None,
+    rate: Annotated[float, typer.Option(help="Reads (RFID) or scans (wand) per second.")] = 1.0,
+) -> None:
+    """Start a simulated device on a new pseudo-terminal; print its path, then serve."""
+    from scanner.sim.cli import run_simulator
+
+    raise typer.Exit(run_simulator(profile, list(tag or []), tags, rate))
+
+
+@device_app.command("enroll")
+def device_enroll(
+    name: Annotated[str, typer.Argument(help="The device id ([A-Za-z0-9._-]{1,64}).")],
+    read_point: Annotated[str | None, typer.Option(help="Its read point code.")] = None,
+    db: DbOpt = DEFAULT_DB,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register an edge device and print its token (shown once)."""
+    from sync_server.commands import enroll_device
+
+    raise typer.Exit(enroll_device(db, name, read_point, as_json))
+
+
+@device_app.command("revoke")
+def device_revoke(
+    device_id: Annotated[str, typer.Argument(help="The device to revoke.")],
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Make a device's token stop working at once."""
+    from sync_server.commands import revoke_device
+
+    raise typer.Exit(revoke_device(db, device_id))
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user's login name.")],
+    role: Annotated[str, typer.Option(help="admin, auditor or viewer.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    db: DbOpt = DEFAULT_DB,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a user and print an API token for it."""
+    from sync_server.commands import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    raise typer.Exit(add_user(db, name, role, password, as_json))
+
+
+@import_app.command("assets")
+def import_assets(
+    file: Annotated[Path, typer.Argument(help="A CSV file (Snipe-IT export headers accepted).")],
+    db: DbOpt = DEFAULT_DB,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import an asset register; all or nothing per file."""
+    from sync_server.commands import import_assets as run_import
+
+    raise typer.Exit(run_import(db, file, as_json))
+
+
+@app.command()
+def decode(
+    images: Annotated[list[Path], typer.Argument(help="Image files to decode.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Decode every barcode in each image."""
+    from scanner.commands.decode import run_decode
+
+    raise typer.Exit(run_decode(images, as_json))
+
+
+@app.command()
+def identify(
+    code: Annotated[str, typer.Argument(help="A scanned code, Digital Link URL or EPC hex.")],
+    symbology: Annotated[str | None, typer.Option(help="Force a symbology, e.g. epc.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show how the system understands a scanned code."""
+    from scanner.commands.identify import run_identify
+
+    raise typer.Exit(run_identify(code, symbology, as_json))
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""Implementations of the `scanstation` commands that belong to the edge side."""

@@ -1,0 +1,1 @@
+"""Drivers own IO and nothing else: they turn a device's bytes into `RawRead`s."""

@@ -1,0 +1,1 @@
+"""Device simulators that speak the real protocols on pseudo-terminals; shipped for users."""
