@@ -3,9 +3,12 @@ outside Python skip with a reason unless CI says that thing is required."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -62,3 +65,48 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
         if "hardware" in item.keywords:
             item.add_marker(hardware)
+
+
+PG_ENV = "SCANSTATION_TEST_PG"
+
+
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server named by `SCANSTATION_TEST_PG`, dropped
+    afterwards; its SQLAlchemy URL is yielded. Each test run gets its own, so concurrent runs
+    never share state."""
+    base = os.environ.get(PG_ENV)
+    need(
+        "postgres",
+        bool(base),
+        f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)",
+    )
+    assert base is not None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"scanstation_t_{uuid.uuid4().hex[:12]}"
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        need("postgres", False, f"PostgreSQL at {url.host}:{url.port} is unreachable: {err}")
+        raise
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL, once on SQLite (a file) and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'server.db'}"
+    else:
+        with fresh_pg_database() as url:
+            yield url

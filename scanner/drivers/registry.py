@@ -12,9 +12,9 @@ DRIVERS: dict[str, str] = {
     "serial_wand": "scanner.drivers.barcode_wand:BarcodeWandDriver",
     "hid_wedge": "scanner.drivers.hid_wedge:HidWedgeDriver",
     "camera": "scanner.drivers.camera:CameraDriver",
-    "mercury": "scanner.drivers.uhf_reader:MercuryDriver",
-    "r2000": "scanner.drivers.uhf_reader:R2000Driver",
-    "chafon": "scanner.drivers.uhf_reader:ChafonDriver",
+    "mercury": "scanner.drivers.mercury:MercuryDriver",
+    "r2000": "scanner.drivers.r2000:R2000Driver",
+    "chafon": "scanner.drivers.chafon:ChafonDriver",
 }
 
 
