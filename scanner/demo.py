@@ -1,0 +1,213 @@
+"""`scanstation demo`: the whole system on one machine with no hardware.
+
+It drives the product only through its public surfaces (the CLI, the HTTP API, station files
+and simulators on pseudo-terminals), so the demo shows exactly what a user would run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+from rich.console import Console
+
+from scanner import demo_data
+
+WAND_PROFILE = "generic-serial-wand"
+SCAN_INTERVAL_S = 0.6
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class _Children:
+    """The demo's processes, each in its own session so Ctrl-C reaches only the demo, which
+    then stops them in order: agents first (they flush their queues), then the rest."""
+
+    def __init__(self, logs: Path) -> None:
+        self._logs = logs
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(
+        self, name: str, args: list[str], stdin: int | None = None
+    ) -> subprocess.Popen[bytes]:
+        log = (self._logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scanner", *args],
+            stdin=stdin,
+            stdout=subprocess.PIPE if stdin is not None else log,
+            stderr=log,
+            start_new_session=True,
+        )
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, name: str, timeout: float = 15.0) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in [n for n in self.procs if n.startswith("agent")]:
+            self.stop(name)
+        for name in list(self.procs):
+            self.stop(name)
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
+
+def _cli_json(args: list[str], stdin: str | None = None) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "scanner", *args],
+        input=stdin.encode() if stdin is not None else None,
+        capture_output=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.decode().splitlines()[0])
+    return result
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the server exited during start-up; see its log")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer at {url} within {timeout:.0f} s")
+
+
+def _seed(url: str, token: str) -> int:
+    items = demo_data.assets()
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as api:
+        for body in demo_data.locations():
+            api.post("/api/v1/locations", json=body).raise_for_status()
+        for body in demo_data.people():
+            api.post("/api/v1/people", json=body).raise_for_status()
+        for body in demo_data.read_points():
+            api.post("/api/v1/read-points", json=body).raise_for_status()
+        for a in items:
+            body = {
+                "asset_tag": a.asset_tag,
+                "name": a.name,
+                "home_location": a.home,
+                "barcode": a.asset_tag,
+            }
+            api.post("/api/v1/assets", json=body).raise_for_status()
+    return len(items)
+
+
+def _station_file(work: Path, device: str, server: str, sources: str, extra: str = "") -> Path:
+    """Write `<device>.toml` the way a user would, next to the device's token file."""
+    path = work / f"{device}.toml"
+    path.write_text(
+        f'[station]\ndevice_id = "{device}"\nserver = "{server}"\n'
+        f'token_file = "{device}.token"\nqueue = "{device}.queue.db"\n{extra}\n{sources}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _first_line(stream: IO[bytes] | None, timeout: float = 30.0) -> str:
+    assert stream is not None
+    deadline = time.monotonic() + timeout
+    line = stream.readline().decode().strip()
+    if not line or time.monotonic() > deadline:
+        raise RuntimeError("the simulator did not print its terminal path")
+    return line
+
+
+def _scans(items: list[demo_data.DemoAsset]) -> Iterator[str]:
+    return demo_data.walkthrough([a for a in items if not a.rfid])
+
+
+def run_demo(port: int = 8700, workdir: Path | None = None) -> int:
+    """Start server, simulators and agents; print the address and a login; run until Ctrl-C."""
+    console = Console(stderr=True)
+    work = (workdir or Path("var/demo")).resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "logs").mkdir(parents=True)
+    db = f"sqlite:///{work / 'demo.db'}"
+    port = port or _free_port()
+    url = f"http://127.0.0.1:{port}"
+    password = secrets.token_urlsafe(9)
+    children = _Children(work / "logs")
+    try:
+        with console.status("setting up the demo site…"):
+            admin = _cli_json(
+                [
+                    "user",
+                    "add",
+                    "admin",
+                    "--role",
+                    "admin",
+                    "--password-stdin",
+                    "--json",
+                    "--db",
+                    db,
+                ],
+                stdin=password + "\n",
+            )
+            wand = _cli_json(["device", "enroll", "demo-wand", "--json", "--db", db])
+            (work / "demo-wand.token").write_text(wand["token"])
+            server = children.start("server", ["server", "--db", db, "--port", str(port)])
+            _wait_healthy(url, server)
+            count = _seed(url, admin["api_token"])
+            sim = children.start("sim-wand", ["simulate", WAND_PROFILE], stdin=subprocess.PIPE)
+            wand_port = _first_line(sim.stdout)
+            sources = f'[[sources]]\nprofile = "{WAND_PROFILE}"\nport = "{wand_port}"\n'
+            station = _station_file(work, "demo-wand", url, sources)
+            children.start("agent-wand", ["agent", "--config", str(station)])
+        console.print(f"\n[bold green]Scan Station demo is running[/] with {count} assets.")
+        console.print(
+            f"  Web UI:  [bold]{url}/[/]   sign in as [bold]admin[/] / [bold]{password}[/]"
+        )
+        console.print(f"  API:     {url}/docs   (API token: {admin['api_token']})")
+        console.print(f"  Logs:    {work / 'logs'}")
+        console.print("  A simulated wand is walking the site. Press Ctrl-C to stop.\n")
+        _replay(sim.stdin, _scans(demo_data.assets()), children)
+    except KeyboardInterrupt:
+        console.print("stopping: agents flush their queues first…")
+    except (RuntimeError, subprocess.CalledProcessError, httpx.HTTPError) as err:
+        console.print(f"[red]demo failed:[/] {err}; logs in {work / 'logs'}")
+        return 1
+    finally:
+        children.stop_all()
+    return 0
+
+
+def _replay(stdin: IO[bytes] | None, scans: Iterator[str], children: _Children) -> None:
+    assert stdin is not None
+    for code in scans:
+        dead = children.dead()
+        if dead:
+            raise RuntimeError(f"{', '.join(dead)} stopped unexpectedly")
+        stdin.write(code.encode() + b"\n")
+        stdin.flush()
+        time.sleep(SCAN_INTERVAL_S)
+    os.close(stdin.fileno())
