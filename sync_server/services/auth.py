@@ -1,0 +1,265 @@
+"""Credentials: argon2 passwords, random tokens stored as SHA-256 hashes, devices, users with
+roles, API tokens and web sessions. Tokens are shown once and never stored in clear."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from shared.wire import DEVICE_ID_PATTERN
+from sync_server.models import ApiToken, Device, User, WebSession
+from sync_server.services import Conflict, InvalidInput, NotFound
+
+ROLES = ("admin", "auditor", "viewer")
+SESSION_COOKIE = "scanstation_session"
+DEFAULT_SESSION_TTL = timedelta(hours=12)
+_USER_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,128}$")
+
+
+def utcnow() -> datetime:
+    """The current time, tz-aware UTC."""
+    return datetime.now(UTC)
+
+
+def new_token() -> str:
+    """A fresh random secret for a token, cookie or CSRF value."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: hex SHA-256 (tokens are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when `password` matches `password_hash`; False for a missing or corrupt hash."""
+    if not password_hash:
+        return False
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# -- devices ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    """A new device and its token (shown once)."""
+
+    device_id: str
+    token: str
+
+
+def enroll_device(
+    session: Session, device_id: str, read_point: str | None = None, now: datetime | None = None
+) -> Enrollment:
+    """Register a device named `device_id` and return its one-time token; 409 if it exists."""
+    if not re.fullmatch(DEVICE_ID_PATTERN, device_id):
+        raise InvalidInput(f"device id {device_id!r} must match {DEVICE_ID_PATTERN}")
+    if session.exec(select(Device).where(Device.device_id == device_id)).first() is not None:
+        raise Conflict(f"device {device_id!r} is already enrolled")
+    token = new_token()
+    session.add(
+        Device(
+            device_id=device_id,
+            token_hash=hash_token(token),
+            read_point=read_point,
+            created_at=now or utcnow(),
+        )
+    )
+    session.flush()
+    return Enrollment(device_id=device_id, token=token)
+
+
+def revoke_device(session: Session, device_id: str, now: datetime | None = None) -> Device:
+    """Make the device's token stop working at once; 404 for an unknown device."""
+    device = session.exec(select(Device).where(Device.device_id == device_id)).first()
+    if device is None:
+        raise NotFound(f"no device {device_id!r}")
+    if device.revoked_at is None:
+        device.revoked_at = now or utcnow()
+        session.add(device)
+        session.flush()
+    return device
+
+
+def device_for_token(session: Session, token: str) -> Device | None:
+    """The enrolled, unrevoked device holding `token`, or None."""
+    device = session.exec(select(Device).where(Device.token_hash == hash_token(token))).first()
+    if device is None or device.revoked_at is not None:
+        return None
+    return device
+
+
+# -- users and API tokens --------------------------------------------------------------------
+
+
+def add_user(
+    session: Session, name: str, role: str, password: str | None = None, now: datetime | None = None
+) -> User:
+    """Create a user with `role` (admin, auditor or viewer); 409 if the name is taken."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not _USER_NAME.fullmatch(name):
+        raise InvalidInput(f"user name {name!r} must be 1-128 of A-Z a-z 0-9 . _ @ -")
+    if session.exec(select(User).where(User.name == name)).first() is not None:
+        raise Conflict(f"user {name!r} already exists")
+    user = User(
+        name=name,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        created_at=now or utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Replace the user's password."""
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.flush()
+
+
+def create_api_token(session: Session, user: User, now: datetime | None = None) -> str:
+    """A new API token for `user` (returned once; only its hash is kept)."""
+    assert user.id is not None
+    token = new_token()
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now or utcnow()))
+    session.flush()
+    return token
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    """The enabled user holding the unrevoked API `token`, or None."""
+    row = session.exec(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    user, api_token = row
+    if api_token.revoked_at is not None or user.disabled:
+        return None
+    return user
+
+
+def authenticate_user(session: Session, name: str, password: str) -> User | None:
+    """The enabled user `name` if `password` is right, else None (same answer for both)."""
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        # Spend the same work as a real check so timing does not reveal which names exist.
+        verify_password(_dummy_hash(), password)
+        return None
+    if user.disabled or not verify_password(user.password_hash, password):
+        return None
+    assert user.password_hash is not None
+    if _hasher().check_needs_rehash(user.password_hash):
+        set_password(session, user, password)
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(new_token())
+
+
+def role_allows(role: str, needed: str) -> bool:
+    """True when `role` covers `needed`: viewer < auditor < admin."""
+    rank = {"viewer": 0, "auditor": 1, "admin": 2}
+    return role in rank and needed in rank and rank[role] >= rank[needed]
+
+
+# -- web sessions ----------------------------------------------------------------------------
+
+
+def create_session(
+    session: Session, user: User, now: datetime | None = None, ttl: timedelta = DEFAULT_SESSION_TTL
+) -> tuple[str, str]:
+    """Sign `user` in: returns (cookie value, CSRF token); only the cookie's hash is stored."""
+    assert user.id is not None
+    now = now or utcnow()
+    cookie, csrf = new_token(), new_token()
+    session.add(
+        WebSession(
+            session_hash=hash_token(cookie),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    session.flush()
+    return cookie, csrf
+
+
+def web_session_for_cookie(
+    session: Session, cookie_value: str, now: datetime | None = None
+) -> WebSession | None:
+    """The live web session for `cookie_value`, or None when unknown or expired."""
+    row = session.exec(
+        select(WebSession).where(WebSession.session_hash == hash_token(cookie_value))
+    ).first()
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    return row
+
+
+def user_for_session(
+    session: Session, cookie_value: str, now: datetime | None = None
+) -> User | None:
+    """The enabled user signed in with `cookie_value`, or None."""
+    web = web_session_for_cookie(session, cookie_value, now)
+    if web is None:
+        return None
+    user = session.get(User, web.user_id)
+    if user is None or user.disabled:
+        return None
+    return user
+
+
+def csrf_for_session(
+    session: Session, cookie_value: str, now: datetime | None = None
+) -> str | None:
+    """The CSRF token bound to a live session, or None."""
+    web = web_session_for_cookie(session, cookie_value, now)
+    return None if web is None else web.csrf_token
+
+
+def end_session(session: Session, cookie_value: str) -> None:
+    """Sign out: the cookie stops working at once (unknown cookies are ignored)."""
+    row = session.exec(
+        select(WebSession).where(WebSession.session_hash == hash_token(cookie_value))
+    ).first()
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def purge_expired_sessions(session: Session, now: datetime | None = None) -> None:
+    """Delete web sessions past their expiry."""
+    now = now or utcnow()
+    for row in session.exec(select(WebSession).where(WebSession.expires_at <= now)).all():
+        session.delete(row)
+    session.flush()
