@@ -1,5 +1,6 @@
 """What the edge agent and the sync server both import: wire models and identifier parsing."""
 
+from shared.identifiers import IdentifierError, Identity, LabelPatterns, identify
 from shared.wire import (
     MAX_BATCH_EVENTS,
     MAX_BODY_BYTES,
@@ -19,5 +20,9 @@ __all__ = [
     "BatchIn",
     "ClockIn",
     "EventIn",
+    "IdentifierError",
+    "Identity",
+    "LabelPatterns",
     "RejectedOut",
+    "identify",
 ]

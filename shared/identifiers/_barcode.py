@@ -1,0 +1,76 @@
+"""GS1 content in barcode text (element strings, bracketed HRI, Digital Link) via `biip`."""
+
+from __future__ import annotations
+
+import re
+
+from biip import ParseConfig, ParseError
+from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+from biip.gs1_element_strings import GS1ElementString
+from biip.gs1_messages import GS1Message
+
+from shared.identifiers._model import IdentifierError
+
+GS = "\x1d"
+_HRI = re.compile(r"^\(\d{2,4}\)")
+_URL = re.compile(r"^https?://[^/\s]+(/\S*)$", re.IGNORECASE)
+# A Digital Link path names a primary key AI followed by a value somewhere in its path.
+_DL_PATH = re.compile(r"/(00|01|253|255|401|402|414|417|8003|8004|8006|8010|8013|8017|8018)/[^/]")
+
+
+def _config() -> ParseConfig:
+    return ParseConfig(separator_chars=(GS,))
+
+
+def _collect(elements: list[GS1ElementString]) -> dict[str, str]:
+    """AI -> value, refusing a value whose check digit biip found wrong."""
+    ais: dict[str, str] = {}
+    for element in elements:
+        problem = element.gtin_error or element.sscc_error or element.gln_error
+        if problem:
+            raise IdentifierError(f"AI ({element.ai.ai}): {problem}")
+        if element.ai.ai in ais:
+            raise IdentifierError(f"AI ({element.ai.ai}) appears twice")
+        ais[element.ai.ai] = element.value
+    return ais
+
+
+def looks_like_digital_link(text: str) -> bool:
+    """True for an http(s) URL whose path carries a GS1 primary key (any host)."""
+    match = _URL.match(text)
+    return bool(match and _DL_PATH.search(match.group(1)))
+
+
+def looks_like_hri(text: str) -> bool:
+    """True for bracketed human-readable GS1 text such as `(8004)0614141...`."""
+    return bool(_HRI.match(text))
+
+
+def parse_element_string(body: str) -> dict[str, str]:
+    """AI values of GS1 element strings as a scanner sends them (FNC1 as GS, no AIM prefix)."""
+    text = body.lstrip(GS).rstrip("\r\n")
+    if not text:
+        raise IdentifierError("GS1 symbol carries no data")
+    try:
+        message = GS1Message.parse(text, config=_config())
+    except ParseError as exc:
+        raise IdentifierError(f"not valid GS1 element strings: {exc}") from exc
+    return _collect(message.element_strings)
+
+
+def parse_hri(text: str) -> dict[str, str]:
+    """AI values of bracketed human-readable text, `(01)...(21)...`."""
+    try:
+        message = GS1Message.parse_hri(text.strip(), config=_config())
+    except ParseError as exc:
+        raise IdentifierError(f"not valid bracketed GS1 text: {exc}") from exc
+    return _collect(message.element_strings)
+
+
+def parse_digital_link(url: str) -> dict[str, str]:
+    """AI values of a GS1 Digital Link URI on any host."""
+    try:
+        link = GS1DigitalLinkURI.parse(url.strip(), config=_config())
+    except ParseError as exc:
+        raise IdentifierError(f"not a valid GS1 Digital Link: {exc}") from exc
+    return _collect(link.element_strings)

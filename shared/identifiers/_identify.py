@@ -1,0 +1,85 @@
+"""`identify()`: one scanned code (barcode text, Digital Link URL or EPC hex) -> `Identity`."""
+
+from __future__ import annotations
+
+from shared.aim import GS1_AIMS, split_aim, symbology_for_aim
+from shared.identifiers._barcode import (
+    GS,
+    looks_like_digital_link,
+    looks_like_hri,
+    parse_digital_link,
+    parse_element_string,
+    parse_hri,
+)
+from shared.identifiers._gs1 import check_digit, element_string, key_for_ais
+from shared.identifiers._labels import LabelPatterns
+from shared.identifiers._model import IdentifierError, Identity
+
+_GS1_SYMBOLOGIES = frozenset({"gs1-128", "gs1-datamatrix", "gs1-qr", "gs1-databar"})
+_GTIN_SYMBOLOGIES = frozenset({"ean13", "ean8"})
+
+
+def identify(
+    code: str,
+    symbology: str | None = None,
+    *,
+    patterns: LabelPatterns | None = None,
+) -> Identity:
+    """How the system understands `code` (contract section 1); IdentifierError if it cannot."""
+    if not code.strip():
+        raise IdentifierError("empty code: nothing was scanned")
+    aim, body = split_aim(code)
+    symbology = symbology or symbology_for_aim(aim)
+    if aim in GS1_AIMS or symbology in _GS1_SYMBOLOGIES:
+        return _from_ais(code, parse_element_string(body), symbology, aim)
+    if symbology in _GTIN_SYMBOLOGIES:
+        return _from_gtin(code, body, symbology, aim)
+    stripped = body.strip()
+    if looks_like_hri(stripped):
+        return _from_ais(code, parse_hri(stripped), symbology, aim)
+    if looks_like_digital_link(stripped):
+        return _from_ais(code, parse_digital_link(stripped), symbology, aim)
+    if GS in body and stripped.lstrip(GS)[:2].isdigit():
+        return _from_ais(code, parse_element_string(body), symbology, aim)
+    return _from_label(code, stripped, symbology, aim, patterns or LabelPatterns())
+
+
+def _from_ais(code: str, ais: dict[str, str], symbology: str | None, aim: str | None) -> Identity:
+    scheme, key, role = key_for_ais(ais)
+    return Identity(
+        code=code,
+        scheme=scheme,
+        key=key,
+        role=role,
+        symbology=symbology,
+        aim=aim,
+        element_string=element_string(ais),
+        ais=ais,
+    )
+
+
+def _from_gtin(code: str, body: str, symbology: str | None, aim: str | None) -> Identity:
+    digits = body.strip()
+    if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+        raise IdentifierError(f"EAN/UPC code {digits!r} must be 8, 12, 13 or 14 digits")
+    expected = check_digit(digits[:-1])
+    if digits[-1] != expected:
+        raise IdentifierError(
+            f"bad check digit in EAN/UPC {digits!r}: expected {expected}, got {digits[-1]}"
+        )
+    return _from_ais(code, {"01": digits.zfill(14)}, symbology, aim)
+
+
+def _from_label(
+    code: str, text: str, symbology: str | None, aim: str | None, patterns: LabelPatterns
+) -> Identity:
+    role, reference = patterns.classify(text)
+    return Identity(
+        code=code,
+        scheme="label",
+        key=f"tag/{text}",
+        role=role,
+        symbology=symbology,
+        aim=aim,
+        label=reference,
+    )
