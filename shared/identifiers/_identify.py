@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from shared.aim import GS1_AIMS, split_aim, symbology_for_aim
 from shared.identifiers._barcode import (
     GS,
@@ -11,12 +13,15 @@ from shared.identifiers._barcode import (
     parse_element_string,
     parse_hri,
 )
+from shared.identifiers._epc import decode_epc
+from shared.identifiers._epc_tables import KNOWN_HEADERS
 from shared.identifiers._gs1 import check_digit, element_string, key_for_ais
 from shared.identifiers._labels import LabelPatterns
 from shared.identifiers._model import IdentifierError, Identity
 
 _GS1_SYMBOLOGIES = frozenset({"gs1-128", "gs1-datamatrix", "gs1-qr", "gs1-databar"})
 _GTIN_SYMBOLOGIES = frozenset({"ean13", "ean8"})
+_EPC_HEX = re.compile(r"[0-9A-Fa-f]{24,}")
 
 
 def identify(
@@ -24,10 +29,16 @@ def identify(
     symbology: str | None = None,
     *,
     patterns: LabelPatterns | None = None,
+    pc: int | None = None,
 ) -> Identity:
-    """How the system understands `code` (contract section 1); IdentifierError if it cannot."""
+    """How the system understands `code` (contract section 1); IdentifierError if it cannot.
+
+    `pc` is the tag's PC word when the reader reports it (a toggled PC means not a GS1 EPC).
+    """
     if not code.strip():
         raise IdentifierError("empty code: nothing was scanned")
+    if symbology == "epc" or (symbology is None and looks_like_epc(code)):
+        return decode_epc(code, pc=pc)
     aim, body = split_aim(code)
     symbology = symbology or symbology_for_aim(aim)
     if aim in GS1_AIMS or symbology in _GS1_SYMBOLOGIES:
@@ -42,6 +53,12 @@ def identify(
     if GS in body and stripped.lstrip(GS)[:2].isdigit():
         return _from_ais(code, parse_element_string(body), symbology, aim)
     return _from_label(code, stripped, symbology, aim, patterns or LabelPatterns())
+
+
+def looks_like_epc(code: str) -> bool:
+    """Hex digits, at least 24 of them, starting with a known EPC header byte."""
+    text = code.strip()
+    return bool(_EPC_HEX.fullmatch(text)) and int(text[:2], 16) in KNOWN_HEADERS
 
 
 def _from_ais(code: str, ais: dict[str, str], symbology: str | None, aim: str | None) -> Identity:
