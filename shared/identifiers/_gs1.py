@@ -15,6 +15,11 @@ GS1_CHARSET = frozenset(
 _PRIMARY = ("8004", "8003", "01", "00", "414")
 
 
+def is_digits(text: str) -> bool:
+    """True for a non-empty string of ASCII digits (str.isdigit alone accepts '²')."""
+    return text.isascii() and text.isdigit()
+
+
 def check_digit(digits: str) -> str:
     """The GS1 mod-10 check digit for a string of digits (weights 3,1,... from the right)."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
@@ -34,7 +39,7 @@ def element_string(ais: dict[str, str]) -> str:
 def check_grai(value: str) -> None:
     """Refuse an AI (8003) value whose fixed leading 0 or check digit (position 14) is wrong."""
     head = value[:14]
-    if len(head) < 14 or not head.isdigit():
+    if len(head) < 14 or not is_digits(head):
         raise IdentifierError(f"GRAI (8003) {value!r} must start with 14 digits")
     if head[0] != "0":
         raise IdentifierError(f"GRAI (8003) {value!r} must start with the padding digit 0")
@@ -46,7 +51,7 @@ def check_grai(value: str) -> None:
 
 
 def _check_numeric_key(name: str, value: str, length: int) -> None:
-    if len(value) != length or not value.isdigit():
+    if len(value) != length or not is_digits(value):
         raise IdentifierError(f"{name} {value!r} must be {length} digits")
     expected = check_digit(value[:-1])
     if value[-1] != expected:

@@ -15,7 +15,7 @@ from shared.identifiers._barcode import (
 )
 from shared.identifiers._epc import decode_epc
 from shared.identifiers._epc_tables import KNOWN_HEADERS
-from shared.identifiers._gs1 import check_digit, element_string, key_for_ais
+from shared.identifiers._gs1 import check_digit, element_string, is_digits, key_for_ais
 from shared.identifiers._labels import LabelPatterns
 from shared.identifiers._model import IdentifierError, Identity
 
@@ -50,7 +50,7 @@ def identify(
         return _from_ais(code, parse_hri(stripped), symbology, aim)
     if looks_like_digital_link(stripped):
         return _from_ais(code, parse_digital_link(stripped), symbology, aim)
-    if GS in body and stripped.lstrip(GS)[:2].isdigit():
+    if GS in body and is_digits(stripped.lstrip(GS)[:2]):
         return _from_ais(code, parse_element_string(body), symbology, aim)
     return _from_label(code, stripped, symbology, aim, patterns or LabelPatterns())
 
@@ -77,7 +77,7 @@ def _from_ais(code: str, ais: dict[str, str], symbology: str | None, aim: str | 
 
 def _from_gtin(code: str, body: str, symbology: str | None, aim: str | None) -> Identity:
     digits = body.strip()
-    if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+    if not is_digits(digits) or len(digits) not in (8, 12, 13, 14):
         raise IdentifierError(f"EAN/UPC code {digits!r} must be 8, 12, 13 or 14 digits")
     expected = check_digit(digits[:-1])
     if digits[-1] != expected:
