@@ -1,0 +1,12 @@
+"""Route modules of the JSON API, one per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def build_routers() -> list[APIRouter]:
+    """Every API router, built fresh for one app."""
+    from sync_server.api.routes import sync
+
+    return [sync.build_router()]

@@ -1,0 +1,78 @@
+"""The sync server application: `create_app` builds everything; the lifespan owns the engine."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from sync_server.db import make_engine, upgrade_schema
+from sync_server.errors import BodyLimitMiddleware, install_error_handlers
+from sync_server.metrics import Metrics, ResponseCounter
+from sync_server.services.login_limiter import LoginRateLimiter
+from sync_server.settings import ServerSettings
+
+_LOGGER = logging.getLogger(__name__)
+VERSION = "0.1.0"
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """The FastAPI app for `settings` (read from the environment when None)."""
+    settings = settings or ServerSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.upgrade_schema:
+            await run_in_threadpool(upgrade_schema, settings.db)
+        engine = make_engine(settings.db)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Scan Station",
+        version=VERSION,
+        summary="Fixed-asset tracking: sync, lookup and registry API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.login_limiter = LoginRateLimiter(
+        max_failures=settings.login_max_failures, window_s=settings.login_window_s
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(ResponseCounter, metrics=app.state.metrics)
+    _add_routes(app)
+    return app
+
+
+def _add_routes(app: FastAPI) -> None:
+    from sync_server.api import routes
+
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
+    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"])
+    for router in routes.build_routers():
+        app.include_router(router)
+
+    if importlib.util.find_spec("sync_server.web") is not None:
+        from sync_server.web import mount_web
+
+        mount_web(app)
+
+
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition of this app's registry."""
+    body = request.app.state.metrics.render()
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

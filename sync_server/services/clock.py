@@ -1,0 +1,102 @@
+"""Event time from device clocks (contract 2.2 rule 3), kept small: a monotonic-clock anchor per
+(device, boot) taken at each sync, and the rule that decides which clock an event's time uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import tuple_
+from sqlmodel import Session, select
+
+from sync_server.models import ClockAnchor
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FLAG_CORRECTED = "clock-corrected"
+FLAG_FUTURE = "future"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """server time ~= mono_ns + offset_ns, within error_ns."""
+
+    offset_ns: int
+    error_ns: int
+
+
+def to_ns(t: datetime) -> int:
+    """Nanoseconds since the Unix epoch of an aware datetime (microsecond precision)."""
+    delta = t - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+def from_ns(ns: int) -> datetime:
+    """The aware UTC datetime for `ns` since the epoch, truncated to microseconds."""
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def anchor_from_sync(clock_mono_ns: int, receipt: datetime, error_ns: int) -> Anchor:
+    """The anchor a sync request gives: the device's monotonic clock read `clock_mono_ns` when
+    it sent the request, which the server received at `receipt`."""
+    return Anchor(offset_ns=to_ns(receipt) - clock_mono_ns, error_ns=max(error_ns, 0))
+
+
+def event_time(
+    observed_at: datetime,
+    mono_ns: int,
+    anchor: Anchor | None,
+    receipt: datetime,
+    tolerance_ns: int,
+) -> tuple[datetime, str | None]:
+    """The time an event is ordered by, and its flag: the wall clock `observed_at` unless the
+    boot's anchor disagrees by more than `tolerance_ns` (then the anchor's estimate,
+    "clock-corrected"); anything after `receipt` becomes `receipt` ("future")."""
+    receipt_ns = to_ns(receipt)
+    wall_ns = to_ns(observed_at)
+    chosen, flag = wall_ns, None
+    if anchor is not None:
+        estimate = mono_ns + anchor.offset_ns
+        if abs(estimate - wall_ns) > tolerance_ns + anchor.error_ns:
+            chosen, flag = estimate, FLAG_CORRECTED
+    if chosen > receipt_ns:
+        return from_ns(receipt_ns), FLAG_FUTURE
+    if chosen < 0:
+        # Before 1970 is impossible for any event this system sees; keep the epoch as a floor.
+        return _EPOCH, flag or FLAG_CORRECTED
+    return from_ns(chosen), flag
+
+
+def load_anchors(session: Session, device_id: str, boot_ids: set[str]) -> dict[str, Anchor]:
+    """The stored anchors of `device_id` for `boot_ids`."""
+    if not boot_ids:
+        return {}
+    rows = session.exec(
+        select(ClockAnchor).where(
+            tuple_(ClockAnchor.device_id, ClockAnchor.boot_id).in_(
+                [(device_id, b) for b in sorted(boot_ids)]
+            )
+        )
+    ).all()
+    return {r.boot_id: Anchor(r.offset_ns, r.error_ns) for r in rows}
+
+
+def store_anchor(
+    session: Session, device_id: str, boot_id: str, anchor: Anchor, now: datetime
+) -> None:
+    """Keep `anchor` as the newest anchor of (device, boot)."""
+    row = session.exec(
+        select(ClockAnchor).where(
+            ClockAnchor.device_id == device_id, ClockAnchor.boot_id == boot_id
+        )
+    ).first()
+    if row is None:
+        row = ClockAnchor(
+            device_id=device_id,
+            boot_id=boot_id,
+            offset_ns=anchor.offset_ns,
+            error_ns=anchor.error_ns,
+            updated_at=now,
+        )
+    else:
+        row.offset_ns, row.error_ns, row.updated_at = anchor.offset_ns, anchor.error_ns, now
+    session.add(row)

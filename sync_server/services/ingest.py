@@ -1,0 +1,387 @@
+"""`POST /api/v1/sync/batches` (contract 2.1): one transaction per batch, idempotent on
+(stream_id, seq), one bad event never refuses the batch, and `hwm` says what the agent may forget.
+Rows go in with bulk Core statements: the ORM per event is far too slow for the ingest target."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from shared.wire import MAX_BATCH_EVENTS, BatchAck, BatchIn, EventIn, RejectedOut
+from sync_server.models import Device, Event, IngestBatch, RejectedEvent, Stream
+from sync_server.services import Conflict, Forbidden, InvalidInput, TooLarge
+from sync_server.services.clock import Anchor, anchor_from_sync, event_time, load_anchors
+from sync_server.services.clock import store_anchor as _store_anchor
+from sync_server.services.resolution import (
+    LocationIndex,
+    apply_events,
+    assets_for_keys,
+    identify_code,
+)
+
+BIGINT_MAX = 2**63 - 1
+INT_MAX = 2**31 - 1
+_TEXT_FIELDS = (
+    "code", "symbology", "boot_id", "read_point", "location", "audit_id", "custodian", "operator"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """What the server knows about one sync request besides its body."""
+
+    device_id: str
+    receipt: datetime
+    error_ns: int
+    tolerance_ns: int
+
+
+@dataclass
+class _Plan:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: int = 0
+    held: set[int] = field(default_factory=set)
+
+
+def parse_batch(payload: Any) -> BatchIn:
+    """The batch envelope from decoded JSON: 413 for too many events, 422 for an event without
+    an integer seq or a malformed envelope."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("the body must be a JSON object: a sync batch (contract 2.1)")
+    events = payload.get("events")
+    if isinstance(events, list):
+        if len(events) > MAX_BATCH_EVENTS:
+            raise TooLarge(f"{len(events)} events in one batch; at most {MAX_BATCH_EVENTS}")
+        for i, ev in enumerate(events):
+            seq = ev.get("seq") if isinstance(ev, dict) else None
+            if not isinstance(seq, int) or isinstance(seq, bool):
+                raise InvalidInput(f"events[{i}] has no integer seq, so it cannot be identified")
+            if not -BIGINT_MAX <= seq <= BIGINT_MAX:
+                raise InvalidInput(f"events[{i}].seq {seq} is outside the 64-bit range")
+    try:
+        batch = BatchIn.model_validate(payload)
+    except ValidationError as err:
+        raise InvalidInput(describe_errors(err)) from err
+    if not _clean_text(batch.clock.boot_id) or batch.clock.mono_ns > BIGINT_MAX // 2:
+        raise InvalidInput("clock: boot_id has invalid characters or mono_ns is out of range")
+    try:
+        batch.clock.wall.astimezone(UTC)
+    except OverflowError as err:
+        raise InvalidInput("clock.wall is out of range") from err
+    return batch
+
+
+def describe_errors(err: ValidationError) -> str:
+    """A readable one-line summary of a pydantic validation error."""
+    parts = []
+    for e in err.errors(include_url=False, include_input=False)[:5]:
+        where = ".".join(str(p) for p in e["loc"]) or "body"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts).replace("\x00", "")
+
+
+def batch_hash(batch: BatchIn) -> str:
+    """SHA-256 of (device_id, stream_id, events) as canonical JSON: what a retry must repeat."""
+    body = {"device_id": batch.device_id, "stream_id": str(batch.stream_id), "events": batch.events}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ingest_batch(session: Session, batch: BatchIn, ctx: SyncContext) -> BatchAck:
+    """Store a batch's new events, hold its bad ones, update state; never commits."""
+    if batch.device_id != ctx.device_id:
+        raise Forbidden(f"device_id {batch.device_id!r} is not this token's device")
+    batch_id, stream_id = str(batch.batch_id), str(batch.stream_id)
+    digest = batch_hash(batch)
+    known = session.get(IngestBatch, batch_id)
+    if known is not None and (known.body_hash, known.device_id, known.stream_id) != (
+        digest,
+        batch.device_id,
+        stream_id,
+    ):
+        raise Conflict(f"batch {batch_id} was already received with other contents")
+    stream = _lock_stream(session, stream_id, ctx.device_id)
+    anchors = _anchors(session, batch, ctx)
+    plan = _plan(session, batch, ctx, stream_id, anchors)
+    inserted = _insert_events(session, plan.rows)
+    _insert_rejected(session, plan.rejected)
+    raced = len(plan.rows) - len(inserted)
+    stored = [r for r in plan.rows if r["seq"] in inserted]
+    apply_events(session, stored)
+    hwm = _advance_hwm(session, stream, plan.held)
+    _touch_device(session, ctx, batch, stored)
+    if known is None:
+        _record_batch(session, batch_id, batch, digest, ctx.receipt)
+    return BatchAck(
+        hwm=hwm,
+        inserted=len(inserted),
+        duplicates=plan.duplicates + raced,
+        rejected=[RejectedOut(seq=r["seq"], reason=r["reason"]) for r in plan.rejected],
+        server_time=datetime.now(UTC),
+    )
+
+
+def _dialect_insert(session: Session, model: Any) -> Any:
+    name = session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+
+
+def _lock_stream(session: Session, stream_id: str, device_id: str) -> Stream:
+    # The row lock serialises batches of one stream on PostgreSQL (SQLite: BEGIN IMMEDIATE).
+    session.execute(
+        _dialect_insert(session, Stream)
+        .values(stream_id=stream_id, device_id=device_id, hwm=0, max_seq=0)
+        .on_conflict_do_nothing(index_elements=["stream_id"])
+    )
+    stream = session.exec(
+        select(Stream)
+        .where(Stream.stream_id == stream_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if stream.device_id != device_id:
+        raise Forbidden(f"stream {stream_id} belongs to another device")
+    return stream
+
+
+def _anchors(session: Session, batch: BatchIn, ctx: SyncContext) -> dict[str, Anchor]:
+    boots = {ev["boot_id"] for ev in batch.events if isinstance(ev.get("boot_id"), str)}
+    anchors = load_anchors(session, ctx.device_id, boots - {batch.clock.boot_id})
+    current = anchor_from_sync(batch.clock.mono_ns, ctx.receipt, ctx.error_ns)
+    _store_anchor(session, ctx.device_id, batch.clock.boot_id, current, ctx.receipt)
+    anchors[batch.clock.boot_id] = current
+    return anchors
+
+
+def _held_seqs(session: Session, stream_id: str, seqs: Iterable[int]) -> set[int]:
+    wanted = set(seqs)
+    if not wanted:
+        return set()
+    low, high = min(wanted), max(wanted)
+    held: set[int] = set()
+    for model in (Event, RejectedEvent):
+        seq_col = col(model.seq)
+        rows = session.exec(
+            select(seq_col).where(
+                col(model.stream_id) == stream_id, seq_col >= low, seq_col <= high
+            )
+        ).all()
+        held.update(s for s in rows if s in wanted)
+    return held
+
+
+def _plan(
+    session: Session,
+    batch: BatchIn,
+    ctx: SyncContext,
+    stream_id: str,
+    anchors: dict[str, Anchor],
+) -> _Plan:
+    plan = _Plan()
+    already = _held_seqs(session, stream_id, (ev["seq"] for ev in batch.events))
+    plan.held |= already
+    valid: list[tuple[EventIn, dict[str, Any]]] = []
+    for raw in batch.events:
+        seq = raw["seq"]
+        if seq in plan.held:
+            plan.duplicates += 1
+            continue
+        plan.held.add(seq)
+        ev, reason = _validate(raw)
+        if ev is None:
+            plan.rejected.append(_rejection(raw, reason, stream_id, batch, ctx))
+        else:
+            valid.append((ev, raw))
+    plan.rows = _rows(session, [ev for ev, _ in valid], stream_id, batch, ctx, anchors)
+    return plan
+
+
+def _clean_text(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _validate(raw: dict[str, Any]) -> tuple[EventIn | None, str]:
+    try:
+        ev = EventIn.model_validate(raw)
+    except ValidationError as err:
+        return None, describe_errors(err)
+    for name in _TEXT_FIELDS:
+        value = getattr(ev, name)
+        if value is not None and not _clean_text(value):
+            return None, f"{name}: contains a NUL character or invalid Unicode"
+    if ev.type == "checkout" and ev.custodian is None:
+        return None, "a checkout needs a custodian (the person code taking the asset)"
+    if ev.mono_ns > BIGINT_MAX or ev.read_count > INT_MAX:
+        return None, "mono_ns or read_count is out of range"
+    try:
+        for t in (ev.observed_at, ev.first_seen, ev.last_seen):
+            if t is not None:
+                t.astimezone(UTC)
+    except OverflowError:
+        return None, "a time is out of range"
+    return ev, ""
+
+
+def _rejection(
+    raw: dict[str, Any], reason: str, stream_id: str, batch: BatchIn, ctx: SyncContext
+) -> dict[str, Any]:
+    return {
+        "stream_id": stream_id,
+        "seq": raw["seq"],
+        "device_id": ctx.device_id,
+        "batch_id": str(batch.batch_id),
+        "reason": reason,
+        "body": json.dumps(raw, sort_keys=True, ensure_ascii=True),
+        "received_at": ctx.receipt,
+    }
+
+
+def _rows(
+    session: Session,
+    events: list[EventIn],
+    stream_id: str,
+    batch: BatchIn,
+    ctx: SyncContext,
+    anchors: dict[str, Anchor],
+) -> list[dict[str, Any]]:
+    if not events:
+        return []
+    idents = {(ev.code, ev.symbology): identify_code(ev.code, ev.symbology) for ev in events}
+    assets = assets_for_keys(session, (key for _, key in idents.values()))
+    places = LocationIndex(
+        session,
+        {ev.location for ev in events if ev.location is not None},
+        {ev.read_point for ev in events if ev.read_point is not None},
+    )
+    rows = []
+    for ev in events:
+        scheme, key = idents[(ev.code, ev.symbology)]
+        when, flag = event_time(
+            ev.observed_at, ev.mono_ns, anchors.get(ev.boot_id), ctx.receipt, ctx.tolerance_ns
+        )
+        rows.append(
+            {
+                "stream_id": stream_id,
+                "seq": ev.seq,
+                "device_id": ctx.device_id,
+                "batch_id": str(batch.batch_id),
+                "type": ev.type,
+                "code": ev.code,
+                "key": key,
+                "scheme": scheme,
+                "asset_id": assets.get(key),
+                "source": ev.source,
+                "symbology": ev.symbology,
+                "observed_at": ev.observed_at,
+                "event_time": when,
+                "time_flag": flag,
+                "received_at": ctx.receipt,
+                "boot_id": ev.boot_id,
+                "mono_ns": ev.mono_ns,
+                "read_point": ev.read_point,
+                "location": ev.location,
+                "resolved_location": places.resolve(ev.location, ev.read_point, ev.direction),
+                "antenna": ev.antenna,
+                "rssi": ev.rssi,
+                "read_count": ev.read_count,
+                "first_seen": ev.first_seen,
+                "last_seen": ev.last_seen,
+                "direction": ev.direction,
+                "audit_id": ev.audit_id,
+                "custodian": ev.custodian,
+                "operator": ev.operator,
+                "due_back": ev.due_back,
+            }
+        )
+    return rows
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> set[int]:
+    if not rows:
+        return set()
+    stmt = (
+        _dialect_insert(session, Event)
+        .on_conflict_do_nothing(index_elements=["stream_id", "seq"])
+        .returning(col(Event.seq))
+    )
+    return set(session.execute(stmt, rows).scalars().all())
+
+
+def _insert_rejected(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        stmt = _dialect_insert(session, RejectedEvent).on_conflict_do_nothing(
+            index_elements=["stream_id", "seq"]
+        )
+        session.execute(stmt, rows)
+
+
+def _advance_hwm(session: Session, stream: Stream, held: set[int]) -> int:
+    hwm, top = stream.hwm, max(stream.max_seq, max(held, default=0))
+    if stream.max_seq > hwm:
+        # Something above the old hwm was already held (a gap): look at everything past it.
+        held = held | _held_above(session, stream.stream_id, hwm)
+    while hwm + 1 in held:
+        hwm += 1
+    stream.hwm, stream.max_seq = hwm, top
+    session.add(stream)
+    return hwm
+
+
+def _held_above(session: Session, stream_id: str, hwm: int) -> set[int]:
+    held: set[int] = set()
+    for model in (Event, RejectedEvent):
+        held.update(
+            session.exec(
+                select(col(model.seq)).where(col(model.stream_id) == stream_id, model.seq > hwm)
+            ).all()
+        )
+    return held
+
+
+def _touch_device(
+    session: Session, ctx: SyncContext, batch: BatchIn, stored: list[dict[str, Any]]
+) -> None:
+    values: dict[str, Any] = {
+        "last_sync_at": ctx.receipt,
+        "last_clock_wall": batch.clock.wall,
+        "last_batch_events": len(batch.events),
+    }
+    newest = max((r["event_time"] for r in stored), default=None)
+    device = session.exec(select(Device).where(Device.device_id == ctx.device_id)).first()
+    if newest is not None and device is not None:
+        before = device.last_event_observed_at
+        values["last_event_observed_at"] = newest if before is None else max(before, newest)
+    session.execute(update(Device).where(col(Device.device_id) == ctx.device_id).values(values))
+
+
+def _record_batch(
+    session: Session, batch_id: str, batch: BatchIn, digest: str, now: datetime
+) -> None:
+    session.execute(
+        _dialect_insert(session, IngestBatch)
+        .values(
+            batch_id=batch_id,
+            device_id=batch.device_id,
+            stream_id=str(batch.stream_id),
+            body_hash=digest,
+            event_count=len(batch.events),
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["batch_id"])
+    )
