@@ -22,8 +22,9 @@ def is_digits(text: str) -> bool:
 
 def check_digit(digits: str) -> str:
     """The GS1 mod-10 check digit for a string of digits (weights 3,1,... from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
+    weighted_three = sum(map(int, digits[-1::-2]))
+    weighted_one = sum(map(int, digits[-2::-2]))
+    return str(-(3 * weighted_three + weighted_one) % 10)
 
 
 def dl_quote(value: str) -> str:
