@@ -62,8 +62,12 @@ def _add_routes(app: FastAPI) -> None:
         app.include_router(router)
 
     if importlib.util.find_spec("sync_server.web") is not None:
-        from sync_server.web import mount_web
-
+        try:
+            from sync_server.web import mount_web
+        except ImportError:
+            # The JSON API (and so every agent) keeps working when the UI cannot load.
+            _LOGGER.exception("the web UI failed to load; serving the API only")
+            return
         mount_web(app)
 
 
