@@ -37,12 +37,15 @@ def identify(
     """
     if not code.strip():
         raise IdentifierError("empty code: nothing was scanned")
+    symbology = symbology.strip().lower() if symbology else None
     if symbology == "epc" or (symbology is None and looks_like_epc(code)):
         return decode_epc(code, pc=pc)
     aim, body = split_aim(code)
     symbology = symbology or symbology_for_aim(aim)
     if aim in GS1_AIMS or symbology in _GS1_SYMBOLOGIES:
-        return _from_ais(code, parse_element_string(body), symbology, aim)
+        # some scanners can be set to send the bracketed form even for GS1 symbols
+        ais = parse_hri(body) if looks_like_hri(body) else parse_element_string(body)
+        return _from_ais(code, ais, symbology, aim)
     if symbology in _GTIN_SYMBOLOGIES:
         return _from_gtin(code, body, symbology, aim)
     stripped = body.strip()

@@ -26,7 +26,7 @@ class Identity:
     epc_uri: str | None = None
     tag_uri: str | None = None
     element_string: str | None = None
-    ais: dict[str, str] = field(default_factory=dict)
+    ais: dict[str, str] = field(default_factory=dict, hash=False)
     filter: int | None = None
     bits: int | None = None
     label: str | None = None

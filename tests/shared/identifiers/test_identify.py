@@ -13,21 +13,28 @@ GIAI_KEY = "8004/061414112345400"
 
 
 @pytest.mark.parametrize(
-    ("code", "symbology"),
+    ("code", "forced", "symbology"),
     [
-        ("]C18004061414112345400", "gs1-128"),
-        ("]d20109506000134352" + "21ABC123" + GS + "8004061414112345400", "gs1-datamatrix"),
-        ("]d28004061414112345400" + GS + "21ABC123", "gs1-datamatrix"),
-        ("]Q38004061414112345400", "gs1-qr"),
-        ("https://id.example.com/8004/061414112345400", None),
-        ("HTTPS://assets.example.org/some/prefix/8004/061414112345400?linkType=all", None),
-        ("(8004)061414112345400", None),
-        ("3434257BF400000000BC6038", "epc"),
-        ("3834257BF58B266D1AB460C00000000000000000000000000000", "epc"),
+        ("]C18004061414112345400", None, "gs1-128"),
+        ("]d20109506000134352" + "21ABC123" + GS + "8004061414112345400", None, "gs1-datamatrix"),
+        ("]d28004061414112345400" + GS + "21ABC123", None, "gs1-datamatrix"),
+        ("]Q38004061414112345400", None, "gs1-qr"),
+        ("https://id.example.com/8004/061414112345400", None, None),
+        ("HTTPS://assets.example.org/some/prefix/8004/061414112345400?linkType=all", None, None),
+        ("(8004)061414112345400", None, None),
+        ("]C1(8004)061414112345400", None, "gs1-128"),
+        ("]Q1https://id.example.com/8004/061414112345400", None, "qr"),
+        # what drivers send: AIM removed, symbology beside the code (names any case)
+        ("8004061414112345400", "GS1-128", "gs1-128"),
+        ("3434257BF400000000BC6038", None, "epc"),
+        ("3434257bf400000000bc6038", "EPC", "epc"),
+        ("3834257BF58B266D1AB460C00000000000000000000000000000", None, "epc"),
     ],
 )
-def test_identify_one_giai_through_every_carrier_gives_one_key(code: str, symbology: str | None):
-    identity = identify(code)
+def test_identify_one_giai_through_every_carrier_gives_one_key(
+    code: str, forced: str | None, symbology: str | None
+):
+    identity = identify(code, forced)
     assert identity.scheme == "giai"
     assert identity.key == GIAI_KEY
     assert identity.ais["8004"] == "061414112345400"
@@ -207,3 +214,9 @@ def test_identify_to_json_has_code_scheme_key_and_epc_uri_for_epcs():
     assert document["epc_uri"] == "urn:epc:id:giai:0614141.12345400"
     assert document["ais"] == {"8004": "061414112345400"}
     assert "epc_uri" not in identify("]C18004061414112345400").to_json()
+
+
+def test_identify_identity_is_hashable_and_comparable():
+    first = identify("]C18004061414112345400")
+    assert first == identify("]C18004061414112345400")
+    assert len({first, identify("]C18004061414112345400"), identify("LOC:A")}) == 2
