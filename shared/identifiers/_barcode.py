@@ -14,8 +14,13 @@ from shared.identifiers._model import IdentifierError
 GS = "\x1d"
 _HRI = re.compile(r"^\(\d{2,4}\)")
 _URL = re.compile(r"^https?://[^/\s]+(/\S*)$", re.IGNORECASE)
-# A Digital Link path names a primary key AI followed by a value somewhere in its path.
-_DL_PATH = re.compile(r"/(00|01|253|255|401|402|414|417|8003|8004|8006|8010|8013|8017|8018)/[^/]")
+# A Digital Link path holds a primary key AI followed by a value of its shape, so an ordinary
+# web address such as `/docs/01/intro` stays a plain label.
+_DL_PATH = re.compile(
+    r"/(?:00/\d{18}|01/\d{8,14}|414/\d{13}|417/\d{13}|402/\d{17}|8006/\d{18}|8017/\d{18}"
+    r"|8018/\d{18}|(?:253|255)/\d{13}[^/?#]*|(?:401|8003|8004|8010|8013)/\d{4}[^/?#]*)"
+    r"(?:[/?#]|$)"
+)
 
 
 def _config() -> ParseConfig:

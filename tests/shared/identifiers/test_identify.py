@@ -178,6 +178,8 @@ def test_identify_plain_labels_and_control_labels():
     assert (badge.role, badge.label) == ("person", "4711")
     assert identify("CMD:CHECKIN").role == "command"
     assert identify("https://example.com/about").scheme == "label"
+    assert identify("https://example.com/docs/01/intro").scheme == "label"
+    assert identify("https://example.com/8004/").scheme == "label"
     assert identify("E2801160600002092C5A1B2C").scheme == "label"
 
 
