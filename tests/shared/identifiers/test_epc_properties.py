@@ -1,4 +1,4 @@
-"""Property tests of our EPC codec against `epcpy` (the oracle), and robustness on random input."""
+"""Property tests: our EPC codec against `epcpy` (the oracle), round trips, random input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.identifiers import IdentifierError, decode_epc, encode_epc, identify
+from shared.identifiers import IdentifierError, decode_epc, encode_epc, encode_uri, identify
 
 with warnings.catch_warnings():
     # epcpy 0.1.8 has invalid escape sequences in its regex literals (a warning when compiled)
@@ -150,3 +150,50 @@ def test_epc_random_tags_with_known_headers_only_raise_identifier_error(header: 
     else:
         assert identity.epc_uri is not None
         assert identity.key == identify(identity.code).key
+
+
+_GS1_TEXT = st.text(
+    alphabet="!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz",
+    min_size=1,
+    max_size=16,
+)
+
+
+@given(
+    st.integers(6, 12),
+    st.data(),
+    _GS1_TEXT,
+    st.sampled_from(["grai-170", "sgtin-198", "sgln-195", "giai-202"]),
+)
+def test_epc_alphanumeric_schemes_round_trip(
+    gcp_len: int, data: st.DataObject, text: str, scheme: str
+):
+    gcp = data.draw(_digits(gcp_len))
+    if scheme == "giai-202":
+        second, tail = text[: 30 - gcp_len], None
+    else:
+        size = 13 - gcp_len if scheme == "sgtin-198" else 12 - gcp_len
+        second, tail = data.draw(_digits(size)), text
+    hex_text = encode_epc(scheme, gcp, second, tail, 3)
+    identity = decode_epc(hex_text)
+    assert identity.tag_uri is not None
+    assert encode_uri(identity.tag_uri) == hex_text
+    assert identity.filter == 3
+    if scheme == "giai-202":
+        assert identity.ais == {"8004": gcp + second}
+    elif scheme == "grai-170":
+        assert identity.ais["8003"].endswith(text)
+    elif scheme == "sgtin-198":
+        assert identity.ais["21"] == text
+    else:  # extension "0" is the GLN itself
+        assert identity.ais.get("254", "0") == text
+
+
+@given(st.binary(min_size=12, max_size=32), st.one_of(st.none(), st.integers(-5, 0x1_0005)))
+def test_epc_random_pc_words_only_raise_identifier_error(data: bytes, pc: int | None):
+    try:
+        identity = identify(f"34{data.hex()}", "epc", pc=pc)
+    except IdentifierError as exc:
+        assert str(exc)
+    else:
+        assert identity.scheme in ("giai", "raw-epc")
