@@ -1,0 +1,1 @@
+"""Pure (sans-IO) protocol state machines; time is passed in, never read."""
