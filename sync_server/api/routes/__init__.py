@@ -7,6 +7,11 @@ from fastapi import APIRouter
 
 def build_routers() -> list[APIRouter]:
     """Every API router, built fresh for one app."""
-    from sync_server.api.routes import sync
+    from sync_server.api.routes import assets, register, review, sync
 
-    return [sync.build_router()]
+    return [
+        sync.build_router(),
+        assets.build_router(),
+        register.build_router(),
+        review.build_router(),
+    ]

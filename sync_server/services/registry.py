@@ -1,0 +1,453 @@
+"""The register: locations (a tree), people, read points and assets with their identifiers
+(contract 2.2). Everything is identified by its code; nothing here commits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, select
+
+from sync_server.models import Asset, AssetIdentifier, Location, Person, ReadPoint
+from sync_server.services import Conflict, InvalidInput, NotFound
+from sync_server.services.resolution import KEY_MAX, reresolve_key
+
+Code = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=256)]
+Gln = Annotated[str, Field(pattern=r"^[0-9]{13}$")]
+ASSET_STATUSES = ("active", "retired", "lost", "disposed", "repair")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LocationIn(_In):
+    """A location: `parent` is the code of the enclosing location."""
+
+    code: Code
+    name: Name
+    parent: Code | None = None
+    gln: Gln | None = None
+
+
+class LocationPatch(_In):
+    """Fields of a location to change."""
+
+    name: Name | None = None
+    parent: Code | None = None
+    gln: Gln | None = None
+
+
+class PersonIn(_In):
+    """A person who can hold assets."""
+
+    code: Code
+    name: Name
+    email: Annotated[str, Field(max_length=256)] | None = None
+    active: bool = True
+
+
+class PersonPatch(_In):
+    """Fields of a person to change."""
+
+    name: Name | None = None
+    email: Annotated[str, Field(max_length=256)] | None = None
+    active: bool | None = None
+
+
+class ReadPointIn(_In):
+    """A read point; `inside`/`outside` are the two sides of a portal."""
+
+    code: Code
+    name: Name | None = None
+    location: Code | None = None
+    inside: Code | None = None
+    outside: Code | None = None
+
+
+class ReadPointPatch(_In):
+    """Fields of a read point to change."""
+
+    name: Name | None = None
+    location: Code | None = None
+    inside: Code | None = None
+    outside: Code | None = None
+
+
+class _AssetFields(_In):
+    status: Annotated[str, Field(max_length=32)] | None = None
+    home_location: Code | None = None
+    epc: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    barcode: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    category: Annotated[str, Field(max_length=128)] | None = None
+    model_name: Annotated[str, Field(max_length=256)] | None = None
+    serial_number: Annotated[str, Field(max_length=128)] | None = None
+    purchase_date: date | None = None
+    purchase_cost: Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2)] | None = None
+    supplier: Annotated[str, Field(max_length=256)] | None = None
+    order_number: Annotated[str, Field(max_length=128)] | None = None
+    warranty_months: Annotated[int, Field(ge=0, le=1200)] | None = None
+    notes: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+class AssetIn(_AssetFields):
+    """A new asset; `epc` and `barcode` become its identifiers."""
+
+    asset_tag: Code
+    name: Name
+
+
+class AssetPatch(_AssetFields):
+    """Fields of an asset to change; a given `epc`/`barcode` is added as an identifier."""
+
+    name: Name | None = None
+
+
+class IdentifierIn(_In):
+    """Another scanned form to attach to an asset."""
+
+    code: Annotated[str, Field(min_length=1, max_length=1024)]
+    symbology: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_location(session: Session, code: str) -> Location:
+    """The location `code`; 404 if unknown."""
+    row = session.exec(select(Location).where(Location.code == code)).first()
+    if row is None:
+        raise NotFound(f"no location {code!r}")
+    return row
+
+
+def _ref_location(session: Session, code: str | None, what: str) -> int | None:
+    if code is None:
+        return None
+    row = session.exec(select(Location).where(Location.code == code)).first()
+    if row is None:
+        raise InvalidInput(f"{what}: no location {code!r}; create it first")
+    return row.id
+
+
+def _check_unique(session: Session, model: Any, column: Any, value: Any, what: str) -> None:
+    if value is not None and session.exec(select(model).where(column == value)).first():
+        raise Conflict(f"{what} {value!r} already exists")
+
+
+def create_location(session: Session, data: LocationIn) -> Location:
+    """Create a location under `parent`; 409 for a taken code or GLN."""
+    _check_unique(session, Location, Location.code, data.code, "location")
+    _check_unique(session, Location, Location.gln, data.gln, "a location with GLN")
+    row = Location(
+        code=data.code,
+        name=data.name,
+        parent_id=_ref_location(session, data.parent, "parent"),
+        gln=data.gln,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_location(session: Session, code: str, data: LocationPatch) -> Location:
+    """Change a location; moving it under itself or a descendant is a 409."""
+    row = get_location(session, code)
+    fields = data.model_dump(exclude_unset=True)
+    if "name" in fields and data.name is not None:
+        row.name = data.name
+    if "gln" in fields and data.gln != row.gln:
+        _check_unique(session, Location, Location.gln, data.gln, "a location with GLN")
+        row.gln = data.gln
+    if "parent" in fields:
+        parent_id = _ref_location(session, data.parent, "parent")
+        if parent_id is not None and row.id in _ancestors(session, parent_id):
+            raise Conflict(f"location {code!r} cannot move under itself or its own sublocation")
+        row.parent_id = parent_id
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _ancestors(session: Session, location_id: int) -> set[int]:
+    parents = dict(session.exec(select(Location.id, Location.parent_id)).all())
+    seen: set[int] = set()
+    current: int | None = location_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = parents.get(current)
+    return seen
+
+
+def descendants(session: Session, code: str) -> list[str]:
+    """The codes of `code` and every location below it."""
+    root = get_location(session, code)
+    rows = session.exec(select(Location.id, Location.parent_id, Location.code)).all()
+    children: dict[int | None, list[tuple[int | None, str]]] = {}
+    for lid, parent, lcode in rows:
+        children.setdefault(parent, []).append((lid, lcode))
+    out, stack = [root.code], [root.id]  # ids are never None once stored
+    while stack:
+        for lid, lcode in children.get(stack.pop(), []):
+            out.append(lcode)
+            stack.append(lid)
+    return out
+
+
+def get_person(session: Session, code: str) -> Person:
+    """The person `code`; 404 if unknown."""
+    row = session.exec(select(Person).where(Person.code == code)).first()
+    if row is None:
+        raise NotFound(f"no person {code!r}")
+    return row
+
+
+def create_person(session: Session, data: PersonIn) -> Person:
+    """Create a person; 409 for a taken code."""
+    _check_unique(session, Person, Person.code, data.code, "person")
+    row = Person(code=data.code, name=data.name, email=data.email, active=data.active)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_person(session: Session, code: str, data: PersonPatch) -> Person:
+    """Change a person."""
+    row = get_person(session, code)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is not None or name == "email":
+            setattr(row, name, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_read_point(session: Session, code: str) -> ReadPoint:
+    """The read point `code`; 404 if unknown."""
+    row = session.exec(select(ReadPoint).where(ReadPoint.code == code)).first()
+    if row is None:
+        raise NotFound(f"no read point {code!r}")
+    return row
+
+
+def create_read_point(session: Session, data: ReadPointIn) -> ReadPoint:
+    """Create a read point; its locations must exist."""
+    _check_unique(session, ReadPoint, ReadPoint.code, data.code, "read point")
+    row = ReadPoint(
+        code=data.code,
+        name=data.name,
+        location_id=_ref_location(session, data.location, "location"),
+        inside_id=_ref_location(session, data.inside, "inside"),
+        outside_id=_ref_location(session, data.outside, "outside"),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_read_point(session: Session, code: str, data: ReadPointPatch) -> ReadPoint:
+    """Change a read point (a location given as null is cleared)."""
+    row = get_read_point(session, code)
+    fields = data.model_dump(exclude_unset=True)
+    if "name" in fields:
+        row.name = data.name
+    for name in ("location", "inside", "outside"):
+        if name in fields:
+            setattr(row, f"{name}_id", _ref_location(session, fields[name], name))
+    session.add(row)
+    session.flush()
+    return row
+
+
+# -- assets ----------------------------------------------------------------------------------
+
+
+def get_asset(session: Session, asset_tag: str) -> Asset:
+    """The asset `asset_tag`; 404 if unknown."""
+    row = session.exec(select(Asset).where(Asset.asset_tag == asset_tag)).first()
+    if row is None:
+        raise NotFound(f"no asset {asset_tag!r}")
+    return row
+
+
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in ASSET_STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(ASSET_STATUSES)}")
+
+
+def create_asset(session: Session, data: AssetIn) -> Asset:
+    """Create an asset with its EPC and barcode identifiers; 409 for a taken tag or key."""
+    _check_unique(session, Asset, Asset.asset_tag, data.asset_tag, "asset")
+    _check_status(data.status)
+    now = _now()
+    extra = data.model_dump(
+        exclude={"asset_tag", "name", "status", "home_location", "epc", "barcode"}
+    )
+    row = Asset(
+        asset_tag=data.asset_tag,
+        name=data.name,
+        status=data.status or "active",
+        home_location_id=_ref_location(session, data.home_location, "home_location"),
+        created_at=now,
+        updated_at=now,
+        **extra,
+    )
+    session.add(row)
+    session.flush()
+    _add_form_identifiers(session, row, data)
+    return row
+
+
+def update_asset(session: Session, asset_tag: str, data: AssetPatch) -> Asset:
+    """Change an asset; a given `epc`/`barcode` is attached as another identifier."""
+    row = get_asset(session, asset_tag)
+    fields = data.model_dump(exclude_unset=True, exclude={"epc", "barcode"})
+    _check_status(fields.get("status"))
+    if "home_location" in fields:
+        row.home_location_id = _ref_location(session, fields.pop("home_location"), "home")
+    for name, value in fields.items():
+        if value is not None or name not in ("name", "status"):
+            setattr(row, name, value)
+    row.updated_at = _now()
+    session.add(row)
+    session.flush()
+    _add_form_identifiers(session, row, data)
+    return row
+
+
+def _add_form_identifiers(session: Session, asset: Asset, data: _AssetFields) -> None:
+    if data.epc is not None:
+        attach_identifier(session, asset, data.epc, "epc")
+    if data.barcode is not None:
+        attach_identifier(session, asset, data.barcode, None)
+
+
+def attach_identifier(
+    session: Session, asset: Asset, code: str, symbology: str | None
+) -> AssetIdentifier:
+    """Give `asset` another scannable identity and re-resolve that key's past unknown-code
+    events to it; 422 for a code that does not identify, 409 naming both assets for a key
+    another asset holds."""
+    from shared.identifiers import IdentifierError, identify
+
+    try:
+        ident = identify(code, symbology)
+    except IdentifierError as err:
+        raise InvalidInput(f"{code!r} is not a valid identifier: {err}") from err
+    if ident.role in ("location", "person", "command"):
+        raise InvalidInput(f"{code!r} is a {ident.role} label, not an asset identifier")
+    if len(ident.key) > KEY_MAX:
+        raise InvalidInput(f"{code!r} is too long to be an identifier")
+    existing = session.exec(select(AssetIdentifier).where(AssetIdentifier.key == ident.key)).first()
+    if existing is not None:
+        if existing.asset_id == asset.id:
+            return existing
+        other = session.get(Asset, existing.asset_id)
+        holder = other.asset_tag if other else "?"
+        raise Conflict(
+            f"{ident.key} already identifies asset {holder}; it cannot also identify "
+            f"{asset.asset_tag}"
+        )
+    assert asset.id is not None
+    row = AssetIdentifier(asset_id=asset.id, scheme=ident.scheme, value=code, key=ident.key)
+    session.add(row)
+    session.flush()
+    reresolve_key(session, ident.key, asset.id)
+    return row
+
+
+def identifiers_of(session: Session, asset_ids: list[int]) -> dict[int, list[AssetIdentifier]]:
+    """The identifiers of each asset, oldest first."""
+    out: dict[int, list[AssetIdentifier]] = {a: [] for a in asset_ids}
+    if asset_ids:
+        rows = session.exec(
+            select(AssetIdentifier)
+            .where(col(AssetIdentifier.asset_id).in_(asset_ids))
+            .order_by(col(AssetIdentifier.id))
+        ).all()
+        for row in rows:
+            out[row.asset_id].append(row)
+    return out
+
+
+class LocationOut(BaseModel):
+    """A location as the API shows it."""
+
+    code: str
+    name: str
+    parent: str | None
+    gln: str | None
+
+
+class PersonOut(BaseModel):
+    """A person as the API shows it."""
+
+    code: str
+    name: str
+    email: str | None
+    active: bool
+
+
+class ReadPointOut(BaseModel):
+    """A read point as the API shows it."""
+
+    code: str
+    name: str | None
+    location: str | None
+    inside: str | None
+    outside: str | None
+
+
+def _code_of(session: Session, location_id: int | None) -> str | None:
+    if location_id is None:
+        return None
+    row = session.get(Location, location_id)
+    return row.code if row else None
+
+
+def location_out(session: Session, row: Location) -> LocationOut:
+    """The API view of a location."""
+    return LocationOut(
+        code=row.code, name=row.name, parent=_code_of(session, row.parent_id), gln=row.gln
+    )
+
+
+def person_out(row: Person) -> PersonOut:
+    """The API view of a person."""
+    return PersonOut(code=row.code, name=row.name, email=row.email, active=row.active)
+
+
+def read_point_out(session: Session, row: ReadPoint) -> ReadPointOut:
+    """The API view of a read point."""
+    return ReadPointOut(
+        code=row.code,
+        name=row.name,
+        location=_code_of(session, row.location_id),
+        inside=_code_of(session, row.inside_id),
+        outside=_code_of(session, row.outside_id),
+    )
+
+
+def list_locations(session: Session) -> list[LocationOut]:
+    """Every location, by code (the tree is given by `parent`)."""
+    rows = session.exec(select(Location).order_by(col(Location.code))).all()
+    codes = {r.id: r.code for r in rows}
+    return [
+        LocationOut(code=r.code, name=r.name, parent=codes.get(r.parent_id), gln=r.gln)
+        for r in rows
+    ]
+
+
+def list_people(session: Session) -> list[PersonOut]:
+    """Every person, by code."""
+    return [person_out(r) for r in session.exec(select(Person).order_by(col(Person.code))).all()]
+
+
+def list_read_points(session: Session) -> list[ReadPointOut]:
+    """Every read point, by code."""
+    rows = session.exec(select(ReadPoint).order_by(col(ReadPoint.code))).all()
+    return [read_point_out(session, r) for r in rows]
