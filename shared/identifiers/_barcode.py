@@ -23,6 +23,10 @@ _DL_PATH = re.compile(
 )
 
 
+_MAX_REASON = 240
+_UNKNOWN_AI = "Failed to get GS1 Application Identifier from"
+
+
 def _config() -> ParseConfig:
     return ParseConfig(separator_chars=(GS,))
 
@@ -34,10 +38,18 @@ def _collect(elements: list[GS1ElementString]) -> dict[str, str]:
         problem = element.gtin_error or element.sscc_error or element.gln_error
         if problem:
             raise IdentifierError(f"AI ({element.ai.ai}): {problem}")
-        if element.ai.ai in ais:
-            raise IdentifierError(f"AI ({element.ai.ai}) appears twice")
+        if ais.get(element.ai.ai, element.value) != element.value:
+            raise IdentifierError(f"AI ({element.ai.ai}) appears twice with different values")
         ais[element.ai.ai] = element.value
     return ais
+
+
+def _reason(exc: ParseError) -> str:
+    """biip's message, shortened: it quotes the whole input, which may be very long."""
+    text = str(exc)
+    if text.startswith(_UNKNOWN_AI):
+        text = "unknown AI: no GS1 Application Identifier begins" + text[len(_UNKNOWN_AI) :]
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
 
 
 def looks_like_digital_link(text: str) -> bool:
@@ -59,7 +71,7 @@ def parse_element_string(body: str) -> dict[str, str]:
     try:
         message = GS1Message.parse(text, config=_config())
     except ParseError as exc:
-        raise IdentifierError(f"not valid GS1 element strings: {exc}") from exc
+        raise IdentifierError(f"not valid GS1 element strings: {_reason(exc)}") from exc
     return _collect(message.element_strings)
 
 
@@ -68,7 +80,7 @@ def parse_hri(text: str) -> dict[str, str]:
     try:
         message = GS1Message.parse_hri(text.strip(), config=_config())
     except ParseError as exc:
-        raise IdentifierError(f"not valid bracketed GS1 text: {exc}") from exc
+        raise IdentifierError(f"not valid bracketed GS1 text: {_reason(exc)}") from exc
     return _collect(message.element_strings)
 
 
@@ -77,5 +89,5 @@ def parse_digital_link(url: str) -> dict[str, str]:
     try:
         link = GS1DigitalLinkURI.parse(url.strip(), config=_config())
     except ParseError as exc:
-        raise IdentifierError(f"not a valid GS1 Digital Link: {exc}") from exc
+        raise IdentifierError(f"not a valid GS1 Digital Link: {_reason(exc)}") from exc
     return _collect(link.element_strings)

@@ -143,7 +143,7 @@ def test_identify_forced_gs1_symbology_parses_text_without_aim():
         ("]C100106141412345678900", "Invalid SSCC check digit"),
         ("]C14140614141123453", "Invalid GLN check digit"),
         ("]E05901234123458", "bad check digit in EAN/UPC '5901234123458': expected 7, got 8"),
-        ("]C12312345", "not valid GS1 element strings"),
+        ("]C12312345", "unknown AI: no GS1 Application Identifier begins '2312345'"),
         ("(99)12(23)1", "not valid bracketed GS1 text"),
         ("]C11012345", "GS1 data carries no asset key: found (10)"),
         ("]C1", "GS1 symbol carries no data"),
@@ -222,3 +222,17 @@ def test_identify_identity_is_hashable_and_comparable():
     first = identify("]C18004061414112345400")
     assert first == identify("]C18004061414112345400")
     assert len({first, identify("]C18004061414112345400"), identify("LOC:A")}) == 2
+
+
+def test_identify_long_garbage_gives_a_short_reason():
+    with pytest.raises(IdentifierError) as caught:
+        identify("]C1" + "8004" + "1" * 10_000)
+    assert len(str(caught.value)) < 300
+    with pytest.raises(IdentifierError, match="EPC too long"):
+        identify("30" + "0" * 10_000)
+
+
+def test_identify_repeated_ai_must_repeat_the_same_value():
+    assert identify("]d28004061414112345400" + GS + "8004061414112345400").key == GIAI_KEY
+    with pytest.raises(IdentifierError, match=r"AI \(8004\) appears twice with different values"):
+        identify("]d28004061414112345400" + GS + "8004061414112345401")
