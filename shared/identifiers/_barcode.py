@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from biip import ParseConfig, ParseError
+from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString
 from biip.gs1_messages import GS1Message
@@ -12,7 +13,7 @@ from biip.gs1_messages import GS1Message
 from shared.identifiers._model import IdentifierError
 
 GS = "\x1d"
-_HRI = re.compile(r"^\(\d{2,4}\)")
+_HRI = re.compile(r"\((\d{2,4})\)\S+")
 _URL = re.compile(r"^https?://[^/\s]+(/\S*)$", re.IGNORECASE)
 # A Digital Link path holds a primary key AI followed by a value of its shape, so an ordinary
 # web address such as `/docs/01/intro` stays a plain label.
@@ -59,8 +60,18 @@ def looks_like_digital_link(text: str) -> bool:
 
 
 def looks_like_hri(text: str) -> bool:
-    """True for bracketed human-readable GS1 text such as `(8004)0614141...`."""
-    return bool(_HRI.match(text))
+    """True for bracketed GS1 text such as `(8004)0614141...`: no spaces, a known first AI.
+
+    So a label such as `(555)123-4567` is not mistaken for GS1 data.
+    """
+    match = _HRI.fullmatch(text)
+    if not match:
+        return False
+    try:
+        application_identifier = GS1ApplicationIdentifier.extract(match.group(1))
+    except ParseError:
+        return False
+    return application_identifier.ai == match.group(1)
 
 
 def parse_element_string(body: str) -> dict[str, str]:

@@ -144,7 +144,8 @@ def test_identify_forced_gs1_symbology_parses_text_without_aim():
         ("]C14140614141123453", "Invalid GLN check digit"),
         ("]E05901234123458", "bad check digit in EAN/UPC '5901234123458': expected 7, got 8"),
         ("]C12312345", "unknown AI: no GS1 Application Identifier begins '2312345'"),
-        ("(99)12(23)1", "not valid bracketed GS1 text"),
+        ("(99)12(23)1", "not valid bracketed GS1 text: Unknown GS1 Application Identifier '23'"),
+        ("(8003)12", "not valid bracketed GS1 text"),
         ("]C11012345", "GS1 data carries no asset key: found (10)"),
         ("]C1", "GS1 symbol carries no data"),
         ("https://id.example.com/01/09506000134353", "Invalid GTIN check digit"),
@@ -178,6 +179,9 @@ def test_identify_plain_labels_and_control_labels():
     assert (badge.role, badge.label) == ("person", "4711")
     assert identify("CMD:CHECKIN").role == "command"
     assert identify("https://example.com/about").scheme == "label"
+    assert identify("(555) 123-4567").scheme == "label"
+    assert identify("(555)123-4567").scheme == "label"
+    assert identify("(800)1").scheme == "label"
     assert identify("https://example.com/docs/01/intro").scheme == "label"
     assert identify("https://example.com/8004/").scheme == "label"
     assert identify("E2801160600002092C5A1B2C").scheme == "label"
