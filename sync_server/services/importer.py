@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlmodel import Session, col, select
 
 from shared.identifiers import IdentifierError, identify
-from sync_server.models import Asset, AssetIdentifier, Location, Person
+from sync_server.models import Asset, AssetIdentifier, Event, Location, Person
 from sync_server.services import InvalidInput
 
 # Header aliases, lower-cased; Snipe-IT's export headers come first in each tuple.
@@ -347,6 +347,18 @@ def _apply_values(asset: Asset, values: dict[str, object], locations: dict[str, 
             setattr(asset, column, value)
 
 
+def _resolve_past_sightings(session: Session, added: dict[str, int]) -> None:
+    # Codes scanned before the register knew them were kept as unknown codes; they now
+    # belong to the new assets, and may move them (the core's re-resolution does both).
+    from sync_server.services.resolution import reresolve_key
+
+    unmatched = col(Event.asset_id).is_(None)
+    for chunk in _chunks(sorted(added)):
+        stmt = select(Event.key).where(unmatched, col(Event.key).in_(chunk)).distinct()
+        for key in session.exec(stmt).all():
+            reresolve_key(session, key, added[key])
+
+
 def apply_rows(
     session: Session,
     rows: list[ImportRow],
@@ -378,13 +390,16 @@ def apply_rows(
         if progress is not None:
             progress(done)
     session.flush()
+    added: dict[str, int] = {}
     for row in rows:
         asset = assets[row.asset_tag]
         for scheme, value, key in row.keys:
             if key not in claims:
                 assert asset.id is not None
                 session.add(AssetIdentifier(asset_id=asset.id, scheme=scheme, value=value, key=key))
+                added[key] = asset.id
     session.flush()
+    _resolve_past_sightings(session, added)
     return ImportSummary(created=len(assets) - len(existing), updated=len(existing))
 
 

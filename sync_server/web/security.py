@@ -1,0 +1,100 @@
+"""Who is signed in to the web UI, CSRF checks and the errors the UI shows as pages."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from sync_server.api.deps import SessionDep
+from sync_server.models import User
+from sync_server.services import auth
+
+LOGIN_CSRF_COOKIE = "scanstation_login_csrf"
+
+
+class WebError(Exception):
+    """A request the UI refuses with an HTML page: `status` and a message a person can act on."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+class SignInRequired(Exception):
+    """No live session: the UI sends the browser to /login and back to `next_url` after."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user of this request and the CSRF token their forms must carry."""
+
+    user: User
+    csrf: str
+
+    @property
+    def is_admin(self) -> bool:
+        """True when this user may act (attach codes), not only look."""
+        return auth.role_allows(self.user.role, "admin")
+
+
+def login_url(next_url: str) -> str:
+    """The sign-in page that returns to `next_url` afterwards."""
+    return "/login?next=" + quote(next_url, safe="/")
+
+
+def safe_next(next_url: str | None) -> str:
+    """`next_url` when it is a path on this site, else the assets page (no open redirects)."""
+    if next_url and next_url.startswith("/") and not next_url.startswith(("//", "/\\")):
+        return next_url
+    return "/assets"
+
+
+def session_viewer(session: Session, cookie: str | None) -> Viewer | None:
+    """The viewer for a session cookie, or None when it is missing, unknown or expired."""
+    if not cookie:
+        return None
+    web = auth.web_session_for_cookie(session, cookie)
+    user = auth.user_for_session(session, cookie) if web is not None else None
+    if web is None or user is None:
+        return None
+    return Viewer(user=user, csrf=web.csrf_token)
+
+
+def signed_in(request: Request, session: SessionDep) -> Viewer:
+    """The signed-in viewer; SignInRequired (a redirect to /login) otherwise."""
+    viewer = session_viewer(session, request.cookies.get(auth.SESSION_COOKIE))
+    if viewer is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target)
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(signed_in)]
+
+
+def check_csrf(expected: str | None, given: str) -> None:
+    """403 unless the form's token equals the one bound to the session (or login cookie)."""
+    if not expected or not given or not secrets.compare_digest(expected, given):
+        raise WebError(403, "This form has expired or did not come from this site. Reload it.")
+
+
+def require_admin(viewer: Viewer) -> None:
+    """403 for anyone but an admin."""
+    if not viewer.is_admin:
+        raise WebError(403, f"Only an admin can do this; {viewer.user.name} is {viewer.user.role}.")
+
+
+def new_login_csrf() -> str:
+    """A fresh token for the sign-in form's double-submit cookie."""
+    return auth.new_token()
