@@ -13,7 +13,7 @@ from biip.gs1_messages import GS1Message
 from shared.identifiers._model import IdentifierError
 
 GS = "\x1d"
-_HRI = re.compile(r"\((\d{2,4})\)\S+")
+_HRI = re.compile(r"\((\d{2,4})\)\S*")
 _URL = re.compile(r"^https?://[^/\s]+(/\S*)$", re.IGNORECASE)
 # A Digital Link path holds a primary key AI followed by a value of its shape, so an ordinary
 # web address such as `/docs/01/intro` stays a plain label.

@@ -146,6 +146,7 @@ def test_identify_forced_gs1_symbology_parses_text_without_aim():
         ("]C12312345", "unknown AI: no GS1 Application Identifier begins '2312345'"),
         ("(99)12(23)1", "not valid bracketed GS1 text: Unknown GS1 Application Identifier '23'"),
         ("(8003)12", "not valid bracketed GS1 text"),
+        ("(8004)", "not valid bracketed GS1 text"),
         ("]C11012345", "GS1 data carries no asset key: found (10)"),
         ("]C1", "GS1 symbol carries no data"),
         ("https://id.example.com/01/09506000134353", "Invalid GTIN check digit"),
