@@ -1,0 +1,114 @@
+"""Implementations of the server's `scanstation` commands (contract section 1). Each brings the
+schema up to date first; data goes to stdout (one JSON object per line with --json), and
+errors to stderr with a non-zero exit code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from sync_server.db import make_engine, upgrade_schema, writer
+from sync_server.services import ServiceError, auth
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+
+
+@contextmanager
+def _session(db: str) -> Iterator[Session]:
+    upgrade_schema(db)
+    engine = make_engine(db)
+    try:
+        with Session(writer(engine)) as session:
+            yield session
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def _run(db: str, action: Callable[[Session], T]) -> T | None:
+    try:
+        with _session(db) as session:
+            return action(session)
+    except ServiceError as err:
+        _err(str(err))
+    except SQLAlchemyError as err:
+        _err(f"database {db}: {err.__class__.__name__}: {err}")
+    return None
+
+
+def serve(db: str, host: str, port: int) -> None:
+    """Bring the schema up to date, then run the sync server and web UI until stopped."""
+    import uvicorn
+
+    from sync_server.main import create_app
+    from sync_server.settings import ServerSettings
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    upgrade_schema(db)
+    app = create_app(ServerSettings(db=db, upgrade_schema=False))
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def enroll_device(db: str, name: str, read_point: str | None, as_json: bool) -> int:
+    """Register an edge device; print its id and one-time token."""
+    enrollment = _run(db, lambda s: auth.enroll_device(s, name, read_point))
+    if enrollment is None:
+        return 1
+    if as_json:
+        _out(json.dumps({"device_id": enrollment.device_id, "token": enrollment.token}))
+    else:
+        _out(f"device {enrollment.device_id} enrolled; its token (shown once):")
+        _out(enrollment.token)
+    return 0
+
+
+def revoke_device(db: str, device_id: str) -> int:
+    """Make a device's token stop working at once."""
+    device = _run(db, lambda s: auth.revoke_device(s, device_id).device_id)
+    if device is None:
+        return 1
+    _out(f"device {device} revoked")
+    return 0
+
+
+def add_user(db: str, name: str, role: str, password: str | None, as_json: bool) -> int:
+    """Create a user (optionally with a password) and print an API token for it."""
+
+    def create(session: Session) -> str:
+        user = auth.add_user(session, name, role, password or None)
+        return auth.create_api_token(session, user)
+
+    token = _run(db, create)
+    if token is None:
+        return 1
+    if as_json:
+        _out(json.dumps({"user": name, "api_token": token}))
+    else:
+        _out(f"user {name} ({role}) created; API token (shown once):")
+        _out(token)
+    return 0
+
+
+def import_assets(db: str, file: Path, as_json: bool) -> int:
+    """Import an asset register CSV (implemented by `sync_server.importer_cli`)."""
+    from sync_server.importer_cli import run_import
+
+    return run_import(db, file, as_json)
