@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sync_server.api.deps import SessionDep
 from sync_server.services import Conflict, InvalidInput, NotFound, registry, views
-from sync_server.web.queries import unknown_code_sightings
+from sync_server.web.queries import person_names, unknown_code_sightings
 from sync_server.web.render import render
 from sync_server.web.security import ViewerDep, WebError, check_csrf, require_admin
 
@@ -70,7 +70,8 @@ def assets_page(
     overdue = {
         a.asset_tag for a in found.items if a.custodian and a.due_back and a.due_back < today
     }
-    ctx = {"viewer": viewer, "section": "assets", "q": q, "page": pager}
+    people = person_names(session, (a.custodian for a in found.items))
+    ctx = {"viewer": viewer, "section": "assets", "q": q, "page": pager, "people": people}
     return render(request, "assets/index.html", {**ctx, "assets": found.items, "overdue": overdue})
 
 
@@ -85,7 +86,9 @@ def asset_page(
         raise WebError(404, f"There is no asset {asset_tag!r}.") from err
     today = _today().date()
     overdue = bool(asset.custodian and asset.due_back and asset.due_back < today)
+    people = person_names(session, [asset.custodian, *(e.custodian for e in events)])
     ctx = {"viewer": viewer, "section": "assets", "asset": asset, "events": events}
+    ctx["people"] = people
     return render(request, "assets/detail.html", {**ctx, "overdue": overdue})
 
 

@@ -1,13 +1,14 @@
 """Read models the UI needs beyond `services.views`: for each unknown code, which devices saw
-it and with which symbology (so attaching it reproduces the same key). Plain reads."""
+it and with which symbology (so attaching it reproduces the same key); people's names."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from sync_server.models import Event
+from sync_server.models import Event, Person
 
 
 @dataclass
@@ -35,3 +36,12 @@ def unknown_code_sightings(session: Session, keys: list[str]) -> dict[str, CodeS
             seen.devices.append(device_id)
         seen.symbology = seen.symbology or symbology
     return out
+
+
+def person_names(session: Session, codes: Iterable[str | None]) -> dict[str, str]:
+    """Person code -> name for the registered ones among `codes`."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return {}
+    rows = session.exec(select(Person.code, Person.name).where(col(Person.code).in_(wanted)))
+    return dict(rows.all())
