@@ -12,6 +12,7 @@ from typing import Any
 # key -> "module:factory"
 SIMULATORS: dict[str, str] = {
     "serial_wand": "scanner.sim.wand:make_sim",
+    "mercury": "scanner.sim.mercury:make_sim",
 }
 
 
