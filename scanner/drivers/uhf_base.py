@@ -102,8 +102,8 @@ class UhfSerialDriver:
         self._health.last_error = message
 
     async def _connection(self, sink: ReadSink) -> None:
+        session = self.make_session()  # a profile error shows before the port is touched
         reader, writer = await open_serial(self.port, self.serial)
-        session = self.make_session()
         _LOGGER.info("%s: opened %s at %d baud", self._name, self.port, self.serial.baudrate)
         try:
             await self._apply(session.start(time.monotonic()), writer, sink, None)
@@ -116,6 +116,8 @@ class UhfSerialDriver:
                         if isinstance(action, Send):
                             writer.write(action.data)
             writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
 
     async def _pump(
         self,
