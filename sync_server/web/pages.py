@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sync_server.api.deps import SessionDep
@@ -51,6 +51,11 @@ class Pager:
         return "/assets?" + urlencode({**({"q": self.q} if self.q else {}), "page": number})
 
 
+def _page_number(text: str) -> int:
+    # A hand-edited or stale link gets the nearest real page, not an error.
+    return min(int(text), 1_000_000) if text.strip().isdigit() and int(text) > 0 else 1
+
+
 def _today() -> datetime:
     return datetime.now(UTC)
 
@@ -59,13 +64,15 @@ def assets_page(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    q: str = "",
+    page: str = "1",
 ) -> Response:
     """Assets matching `q`, by tag, with last-known location, custodian and due date."""
-    q = q.strip()
-    found = views.list_assets(session, q=q or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    pager = Pager(total=found.total, number=page, size=PAGE_SIZE, q=q)
+    q, number = q.strip()[:MAX_QUERY], _page_number(page)
+    found = views.list_assets(
+        session, q=q or None, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+    )
+    pager = Pager(total=found.total, number=number, size=PAGE_SIZE, q=q)
     today = _today().date()
     overdue = {
         a.asset_tag for a in found.items if a.custodian and a.due_back and a.due_back < today
@@ -111,10 +118,11 @@ def codes_page(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    attached: Annotated[str, Query(max_length=1024)] = "",
-    to: Annotated[str, Query(max_length=MAX_QUERY)] = "",
+    attached: str = "",
+    to: str = "",
 ) -> Response:
     """Codes seen that match no asset, with counts, first/last seen and devices."""
+    attached, to = attached[:1024], to[:MAX_QUERY]
     message = f"Attached {attached} to {to}." if attached and to else None
     return _codes(request, session, viewer, message=message)
 

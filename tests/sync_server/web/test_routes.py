@@ -259,3 +259,9 @@ def test_format_duration_reads_like_a_person_would() -> None:
     assert format_duration(timedelta(hours=3, minutes=5)) == "3 h 5 min"
     assert format_duration(timedelta(days=2, hours=4)) == "2 d 4 h"
     assert format_duration(-5) == "0 s"
+
+
+@pytest.mark.parametrize("query", ["page=abc", "page=-3", "page=99999999999", "q=" + "x" * 5000])
+async def test_assets_odd_query_strings_still_render(admin: httpx.AsyncClient, query: str) -> None:
+    r = await admin.get(f"/assets?{query}")
+    assert r.status_code == 200 and "<html" in r.text
