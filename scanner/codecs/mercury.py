@@ -227,14 +227,41 @@ def encode_set_read_power(centi_dbm: int) -> bytes:
     return encode_command(OP_SET_READ_TX_POWER, centi_dbm.to_bytes(2, "big", signed=True))
 
 
-def encode_set_antennas(ports: list[int]) -> bytes:
+def encode_set_antennas(ports: list[int], search_list: bool = False) -> bytes:
     """SET_ANTENNA_PORT 0x91: `TX RX` for one port, the search list `02 (TX RX)*` for several."""
     if not ports or any(not 1 <= p <= 15 for p in ports):
         raise MercuryError(f"antenna ports must be 1..15, got {ports!r}")
-    if len(ports) == 1:
+    if len(ports) == 1 and not search_list:
         return encode_command(OP_SET_ANTENNA_PORT, bytes([ports[0], ports[0]]))
     pairs = b"".join(bytes([p, p]) for p in ports)
     return encode_command(OP_SET_ANTENNA_PORT, b"\x02" + pairs)
+
+
+def encode_set_baud_rate(rate: int) -> bytes:
+    """SET_BAUD_RATE 0x06: the rate as u32 big-endian."""
+    return encode_command(OP_SET_BAUD_RATE, rate.to_bytes(4, "big"))
+
+
+def encode_set_tag_protocol(protocol: int = PROTOCOL_GEN2) -> bytes:
+    """SET_TAG_PROTOCOL 0x93: u16 protocol (Gen2 = 5)."""
+    return encode_command(OP_SET_TAG_PROTOCOL, protocol.to_bytes(2, "big"))
+
+
+def encode_set_read_filter(enabled: bool) -> bytes:
+    """SET_READER_OPTIONAL_PARAMS 0x9A key 0x0C: off = report every read (needed to stream)."""
+    return encode_command(OP_SET_READER_OPTIONAL_PARAMS, bytes([0x01, 0x0C, int(enabled)]))
+
+
+def encode_read_tag_multiple(timeout_ms: int, search_flags: int, option: int = 0) -> bytes:
+    """READ_TAG_ID_MULTIPLE 0x22, synchronous: option, search flags u16, timeout u16."""
+    return encode_command(
+        OP_READ_TAG_ID_MULTIPLE, struct.pack(">BHH", option, search_flags, timeout_ms)
+    )
+
+
+def encode_get_tag_buffer(metadata: int = METADATA_ALL, read_option: int = 0) -> bytes:
+    """GET_TAG_ID_BUFFER 0x29: metadata flags u16, read option."""
+    return encode_command(OP_GET_TAG_ID_BUFFER, struct.pack(">HB", metadata, read_option))
 
 
 def encode_start_continuous(

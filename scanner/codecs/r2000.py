@@ -168,6 +168,20 @@ def encode_set_region(address: int, region: str) -> bytes:
     return encode_frame(address, CMD_SET_REGION, bytes([code, first, last]))
 
 
+def encode_set_work_antenna(address: int, port: int) -> bytes:
+    """0x74 for a 1-based port (the wire counts from 0)."""
+    if not 1 <= port <= 4:
+        raise R2000Error(f"R2000 work antenna must be 1..4, got {port}")
+    return encode_frame(address, CMD_SET_WORK_ANTENNA, bytes([port - 1]))
+
+
+def encode_set_output_power(address: int, dbm: list[int]) -> bytes:
+    """0x76: one value for all ports, or one per port (dBm, 0..33)."""
+    if len(dbm) not in (1, 4) or any(not 0 <= p <= 33 for p in dbm):
+        raise R2000Error(f"R2000 output power must be 1 or 4 values in 0..33 dBm, got {dbm}")
+    return encode_frame(address, CMD_SET_OUTPUT_POWER, bytes(dbm))
+
+
 def encode_real_time_inventory(address: int, repeat: int = 1) -> bytes:
     """0x89 with `repeat` rounds."""
     return encode_frame(address, CMD_REAL_TIME_INVENTORY, bytes([repeat & 0xFF]))

@@ -15,7 +15,6 @@ from scanner.protocols.uhf_actions import Action, ReaderFault, Ready, TagSeen
 from scanner.protocols.uhf_session import Event, ScriptedSession, State, Step
 
 _BOOTLOADER = 1  # 1.1: (program & 0x3) == 1 means the bootloader is running
-_READ_FILTER_OFF = b"\x01\x0c\x00"  # 1.4: report every read, not one per tag
 _STOP_NAME = "stop continuous read"
 
 
@@ -29,7 +28,7 @@ class MercurySession(ScriptedSession):
         self._saw_stream = False
         # Built now, so a bad region or antenna list fails when the session is made.
         self._config = [
-            Step("SET_TAG_PROTOCOL", m.encode_command(m.OP_SET_TAG_PROTOCOL, b"\x00\x05"), 0x93),
+            Step("SET_TAG_PROTOCOL", m.encode_set_tag_protocol(), m.OP_SET_TAG_PROTOCOL),
             Step("SET_REGION", m.encode_set_region(rfid.region), m.OP_SET_REGION),
             Step(
                 "SET_READ_TX_POWER",
@@ -39,7 +38,7 @@ class MercurySession(ScriptedSession):
             Step("SET_ANTENNA_PORT", m.encode_set_antennas(rfid.ports()), m.OP_SET_ANTENNA_PORT),
             Step(
                 "SET_READER_OPTIONAL_PARAMS",
-                m.encode_command(m.OP_SET_READER_OPTIONAL_PARAMS, _READ_FILTER_OFF),
+                m.encode_set_read_filter(enabled=False),
                 m.OP_SET_READER_OPTIONAL_PARAMS,
             ),
         ]

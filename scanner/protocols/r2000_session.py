@@ -25,8 +25,6 @@ class R2000Session(ScriptedSession):
         super().__init__(rfid.response_timeout_s, rfid.stream_timeout_s)
         self.address = rfid.address
         self.ports = rfid.ports()
-        if any(p > 4 for p in self.ports):
-            raise r.R2000Error(f"R2000 work antennas are 1..4, got {self.ports}")
         self.repeat = rfid.inventory_repeat
         self.version: tuple[int, int] | None = None
         self._framer = r.R2000Framer()
@@ -37,7 +35,7 @@ class R2000Session(ScriptedSession):
             Step("set region", r.encode_set_region(self.address, rfid.region), r.CMD_SET_REGION),
             Step(
                 "set output power",
-                r.encode_frame(self.address, r.CMD_SET_OUTPUT_POWER, bytes([power])),
+                r.encode_set_output_power(self.address, [power]),
                 r.CMD_SET_OUTPUT_POWER,
             ),
         ]
@@ -125,7 +123,7 @@ class R2000Session(ScriptedSession):
         return self.response_timeout_s + _ROUND_S * self.repeat
 
     def _antenna_step(self, port: int) -> Step:
-        data = r.encode_frame(self.address, r.CMD_SET_WORK_ANTENNA, bytes([port - 1]))
+        data = r.encode_set_work_antenna(self.address, port)
         return Step(f"set work antenna {port}", data, r.CMD_SET_WORK_ANTENNA)
 
     def _describe(self) -> str:
