@@ -13,6 +13,7 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from sync_server.db import make_engine, upgrade_schema, writer
@@ -59,14 +60,19 @@ def _say(text: str, stream: TextIO) -> None:
 
 def run_import(db: str, file: Path, as_json: bool) -> int:
     """Import `file` into `db` (schema upgraded first); 0 on success, 1 with every bad row."""
+    upgrade_schema(db)
     try:
         data = file.read_bytes()
     except OSError as err:
         _say(f"cannot read {file}: {err.strerror or err}", sys.stderr)
         return 1
-    upgrade_schema(db)
     try:
         summary = _import(db, data)
+    except IntegrityError as err:
+        # Another writer claimed a tag or code between our check and our commit.
+        _LOGGER.info("import of %s conflicted: %s", file, err)
+        _say(f"{file}: another change landed meanwhile; nothing was imported, retry", sys.stderr)
+        return 1
     except AssetImportError as err:
         for error in err.errors:
             if as_json:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from shared.identifiers import encode_giai
 from sync_server.importer_cli import run_import
-from sync_server.models import Asset, AssetIdentifier, Location, Person
+from sync_server.models import Asset, AssetIdentifier, AssetState, Event, Location, Person
 from sync_server.services.importer import (
     AssetImportError,
     import_csv,
@@ -266,3 +266,52 @@ def test_run_import_json_summary_and_errors(
     assert run_import(db, bad, as_json=False) == 1
     assert f"{bad}:line 2: bad cost" in capsys.readouterr().err
     assert run_import(db, tmp_path / "missing.csv", as_json=False) == 1
+
+
+def test_import_resolves_codes_seen_before_the_asset_existed(session: Session) -> None:
+    from sync_server.services import auth
+    from sync_server.services.ingest import SyncContext, ingest_batch, parse_batch
+
+    epc = encode_giai("0614141", "4242")
+    auth.enroll_device(session, "portal-1")
+    seen = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    event = {
+        "seq": 1,
+        "type": "sighting",
+        "code": epc,
+        "source": "rfid",
+        "symbology": "epc",
+        "observed_at": seen.isoformat(),
+        "boot_id": "b",
+        "mono_ns": 1,
+        "location": "DOCK",
+    }
+    body = {
+        "wire_version": 1,
+        "batch_id": "6f1c2a4e-0000-4000-8000-000000000001",
+        "device_id": "portal-1",
+        "stream_id": "6f1c2a4e-0000-4000-8000-000000000002",
+        "clock": {"boot_id": "b", "mono_ns": 2, "wall": NOW.isoformat()},
+        "events": [event],
+    }
+    ctx = SyncContext(device_id="portal-1", receipt=NOW, error_ns=10**9, tolerance_ns=10**15)
+    ingest_batch(session, parse_batch(body), ctx)
+    session.commit()
+    import_csv(session, f"{HEADER}AST-9,Pallet,,,,{epc},\n".encode(), NOW)
+    session.commit()
+    asset = _asset(session, "AST-9")
+    assert session.exec(select(Event.asset_id).where(Event.code == epc)).one() == asset.id
+    state = session.get(AssetState, asset.id)
+    assert state is not None and (state.location, state.observed_at) == ("DOCK", seen)
+
+
+def test_scanstation_import_assets_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    db = f"sqlite:///{tmp_path / 'cmd.db'}"
+    args = ["import", "assets", str(DATA / "snipeit_export.csv"), "--db", db, "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"created": 5, "updated": 0}
