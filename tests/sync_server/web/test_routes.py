@@ -233,7 +233,7 @@ async def test_attach_without_the_session_csrf_token_is_403(admin: httpx.AsyncCl
 async def test_viewer_sees_codes_but_cannot_attach(site: Server) -> None:
     csrf = await _viewer_csrf(site)
     page = (await site.client.get("/unknown-codes")).text
-    assert "UNKNOWN-77" in page and "Attach" not in page
+    assert "UNKNOWN-77" in page and "Attach" not in page and "2 unknown codes" in page
     data = {"csrf_token": csrf, "code": "UNKNOWN-77", "asset_tag": "AST-000110"}
     r = await site.client.post("/unknown-codes/attach", data=data)
     assert r.status_code == 403 and "Only an admin" in r.text
@@ -265,3 +265,11 @@ def test_format_duration_reads_like_a_person_would() -> None:
 async def test_assets_odd_query_strings_still_render(admin: httpx.AsyncClient, query: str) -> None:
     r = await admin.get(f"/assets?{query}")
     assert r.status_code == 200 and "<html" in r.text
+
+
+async def test_partial_request_renders_only_the_targeted_block(admin: httpx.AsyncClient) -> None:
+    r = await admin.get("/assets/AST-000103", headers={**HX, "HX-Target": "history"})
+    assert r.status_code == 200 and r.headers["Vary"] == "HX-Request"
+    assert "dock3-portal" in r.text and "Where it is" not in r.text
+    whole = await admin.get("/assets/AST-000103", headers={**HX, "HX-Target": "no-such-block"})
+    assert "Where it is" in whole.text and "<html" not in whole.text
