@@ -55,14 +55,15 @@ class MercurySession(ScriptedSession):
     def receive(self, frame: m.MercuryFrame, now: float) -> list[Action]:
         """One frame from the module."""
         state, pending = self.state, self.pending
-        expected = pending.reply if pending and state is not State.STREAMING else None
+        awaiting = state in (State.PROBING, State.CONFIGURING, State.STARTING)
+        expected = pending.reply if pending and awaiting else None
         if frame.opcode == m.OP_BOOT_FIRMWARE and expected != m.OP_BOOT_FIRMWARE:
             return self._boot(now)
         if state in (State.STREAMING, State.STOPPING):
             return self._stream(frame, now)
         if state is State.STARTING and frame.opcode == m.OP_READ_TAG_ID_MULTIPLE:
             # Records before the acknowledgement: the stream is running anyway.
-            return [*self._started(), *self._stream(frame, now)]
+            return [*self._started(now), *self._stream(frame, now)]
         if expected is not None and frame.opcode == expected:
             return self._reply(frame, now)
         if state is State.PROBING and frame.opcode in (0x22, 0x2F):
@@ -90,7 +91,7 @@ class MercurySession(ScriptedSession):
             self.table.go(Event.REFUSED)
             return [ReaderFault(f"{pending.name} refused: {m.status_text(status)}", fatal=True)]
         if self.state is State.STARTING:
-            return self._started()
+            return self._started(now)
         program = frame.data[0] if frame.data else 0
         if pending.reply == m.OP_GET_CURRENT_PROGRAM and program & 0x03 == _BOOTLOADER:
             boot = m.encode_command(m.OP_BOOT_FIRMWARE)
@@ -104,10 +105,10 @@ class MercurySession(ScriptedSession):
             self.version = None  # an odd version block still proves the module is there
         return self._probed(now)
 
-    def _started(self) -> list[Action]:
+    def _started(self, now: float) -> list[Action]:
         self.table.go(Event.STREAM_STARTED)
         self.pending = None
-        self.table.deadline = None
+        self.table.deadline = now + self.stream_timeout_s  # keep-alives must keep coming
         return [Ready(self._describe())]
 
     def _stream(self, frame: m.MercuryFrame, now: float) -> list[Action]:

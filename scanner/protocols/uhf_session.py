@@ -143,6 +143,7 @@ class ScriptedSession(abc.ABC):
         was_streaming = self.streaming
         self.table.go(Event.STOP)
         if not was_streaming:
+            self.pending = None
             return []
         self.table.deadline = now + self.response_timeout_s
         return self._stop_stream(now)

@@ -182,8 +182,8 @@ class UhfSim(abc.ABC):
                     await asyncio.sleep(_TICK_S)
                     continue
                 self.received.append(data)
-                if self.line_ok:
-                    self.handle(data, asyncio.get_running_loop().time())
+                # At a wrong rate the answer still goes out, as junk (see `send`).
+                self.handle(data, asyncio.get_running_loop().time())
         finally:
             streamer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
