@@ -168,6 +168,10 @@ class Outbox:
         """The highest `hwm` the server has acknowledged."""
         return int(self._conn.execute("SELECT hwm FROM stream").fetchone()[0])
 
+    def dead_count(self) -> int:
+        """How many rejected events are kept for review."""
+        return int(self._conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
+
     def dead_letters(self) -> list[DeadLetter]:
         """Rejected events with the server's reasons, oldest first."""
         rows = self._conn.execute("SELECT seq, body, reason FROM dead_letters ORDER BY seq")
