@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from scanner.codecs import r2000 as r
 from scanner.profiles.model import DeviceProfile
 from scanner.sim.pty import PtyPair
-from scanner.sim.uhf_base import LineFaults, UhfSim
+from scanner.sim.uhf_base import LineFaults, UhfSim, usable_epcs
 
 _LOGGER = logging.getLogger(__name__)
 _BAUD_CODES = {3: 38400, 4: 115200}  # 2.1: cmd_set_uart_baudrate
@@ -26,6 +26,7 @@ Reply = bytes | None  # the response Data, or None for no answer
 class _Inventory:
     rounds_left: int
     round_end: float
+    repeat: int = 1
     reads: int = 0
 
 
@@ -140,7 +141,7 @@ class R2000Sim(UhfSim):
         if inv.reads == 0 and self.no_tag_as_error:
             self.send(r.encode_frame(self.address, r.CMD_REAL_TIME_INVENTORY, bytes([r.NO_TAG])))
             return
-        rate = round(inv.reads / max(self.round_s, 1e-3))
+        rate = round(inv.reads / max(self.round_s * inv.repeat, 1e-3))
         summary = r.encode_round_summary(self.address, self.work_antenna + 1, rate, inv.reads)
         self.send(summary)
 
@@ -183,7 +184,7 @@ class R2000Sim(UhfSim):
             return bytes([r.INVALID_PARAMETER])
         if self.work_antenna + 1 in self.missing_antennas:
             return bytes([r.ANTENNA_MISSING])
-        self.inventory = _Inventory(rounds_left=data[0], round_end=self._now + self.round_s)
+        self.inventory = _Inventory(data[0], self._now + self.round_s, repeat=data[0])
         return None  # the answer is the stream of tag frames and the round's end
 
     def _reset(self) -> Reply:
@@ -201,6 +202,7 @@ def make_sim(
     serial_rate = profile.serial.baudrate if profile.serial else 115200
     address = 0x01 if rfid.address == r.BROADCAST else rfid.address
     return R2000Sim(
-        pty, tags=tags, rate=rate, seed=seed, baudrate=rfid.default_baud or serial_rate,
+        pty, tags=usable_epcs(tags), rate=rate, seed=seed,
+        baudrate=rfid.default_baud or serial_rate,
         antennas=min(rfid.antennas, 4), address=address, max_power_dbm=int(rfid.max_power_dbm),
     )  # fmt: skip

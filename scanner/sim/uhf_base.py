@@ -65,6 +65,21 @@ class TagPopulation:
         return tag.epc, ant, max(-127, min(0, rssi))
 
 
+def usable_epcs(codes: list[str]) -> list[str]:
+    """The codes that can be EPCs on a simulated tag (hex, whole words); others are logged."""
+    usable = []
+    for code in codes:
+        try:
+            raw = bytes.fromhex(code)
+        except ValueError:
+            raw = b""
+        if raw and len(raw) % 2 == 0 and len(raw) <= 62:
+            usable.append(code)
+        else:
+            _LOGGER.warning("not an EPC (hex, whole 16-bit words), left out: %r", code)
+    return usable
+
+
 class ReadSchedule:
     """Reads due at `rate` per second, without drift: `due(now)` returns how many are owed."""
 
