@@ -42,9 +42,9 @@ class TagPopulation:
 
     def place(self, epc: str, antennas: tuple[int, ...] = (), rssi: float = -55.0) -> None:
         """Put a tag in the field (no antennas given: every antenna sees it)."""
-        raw = bytes.fromhex(epc)
-        if not raw or len(raw) % 2:
+        if epc not in usable_epcs([epc]):
             raise ValueError(f"EPC {epc!r} must be whole 16-bit words of hex")
+        raw = bytes.fromhex(epc)
         self.tags[raw] = SimTag(raw, tuple(antennas), rssi)
 
     def remove(self, epc: str) -> None:
