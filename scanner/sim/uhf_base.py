@@ -42,9 +42,9 @@ class TagPopulation:
 
     def place(self, epc: str, antennas: tuple[int, ...] = (), rssi: float = -55.0) -> None:
         """Put a tag in the field (no antennas given: every antenna sees it)."""
-        if epc not in usable_epcs([epc]):
+        raw = _epc_bytes(epc)
+        if raw is None:
             raise ValueError(f"EPC {epc!r} must be whole 16-bit words of hex")
-        raw = bytes.fromhex(epc)
         self.tags[raw] = SimTag(raw, tuple(antennas), rssi)
 
     def remove(self, epc: str) -> None:
@@ -69,15 +69,19 @@ def usable_epcs(codes: list[str]) -> list[str]:
     """The codes that can be EPCs on a simulated tag (hex, whole words); others are logged."""
     usable = []
     for code in codes:
-        try:
-            raw = bytes.fromhex(code)
-        except ValueError:
-            raw = b""
-        if raw and len(raw) % 2 == 0 and len(raw) <= 62:
-            usable.append(code)
-        else:
+        if _epc_bytes(code) is None:
             _LOGGER.warning("not an EPC (hex, whole 16-bit words), left out: %r", code)
+        else:
+            usable.append(code)
     return usable
+
+
+def _epc_bytes(code: str) -> bytes | None:
+    try:
+        raw = bytes.fromhex(code)
+    except ValueError:
+        return None
+    return raw if raw and len(raw) % 2 == 0 and len(raw) <= 62 else None
 
 
 class ReadSchedule:
