@@ -58,6 +58,9 @@ _ZBAR: dict[str, tuple[str, str | None]] = {
 # A GS1 variant is accepted by a profile that lists its base symbology.
 _BASE = {"gs1-128": "code128", "gs1-datamatrix": "datamatrix", "gs1-qr": "qr"}
 ALL_SYMBOLOGIES: tuple[str, ...] = tuple(_ZXING)
+LINEAR_SYMBOLOGIES = frozenset(
+    {"code128", "gs1-128", "ean13", "ean8", "itf", "code39", "codabar", "code93", "gs1-databar"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,25 +220,27 @@ def _center(result: Any, scale: float) -> tuple[int, int]:
 
 
 class FrameDecoder:
-    """The live loop's decoder: gray once, shrunk by the profile's `decode_scale`, zxing-cpp with
-    the profile's symbologies and options (the biggest speed levers, design/camera.md)."""
+    """The live loop's decoder: gray once; linear codes at full resolution (cheap row scans),
+    matrix codes in a frame shrunk by the profile's `decode_scale` (their detectors cost
+    about ten times more, design/camera.md); only the profile's symbologies and options."""
 
     def __init__(self, settings: CameraSettings) -> None:
         self.scale = settings.decode_scale
-        self.zxing = ZxingDecoder(
-            settings.symbologies,
-            try_rotate=settings.try_rotate,
-            try_invert=settings.try_invert,
-            try_downscale=False,
-        )
+        linear = [s for s in settings.symbologies if s in LINEAR_SYMBOLOGIES]
+        matrix = [s for s in settings.symbologies if s not in LINEAR_SYMBOLOGIES]
+        if self.scale >= 1.0:
+            linear, matrix = list(settings.symbologies), []
+        options = {"try_rotate": settings.try_rotate, "try_invert": settings.try_invert}
+        self._linear = ZxingDecoder(linear, try_downscale=False, **options) if linear else None
+        self._matrix = ZxingDecoder(matrix, try_downscale=False, **options) if matrix else None
 
     def decode(self, frame: np.ndarray[Any, Any]) -> list[Decoded]:
         """Every wanted code in one video frame (BGR or gray)."""
         gray = to_gray(frame)
-        if self.scale < 1.0:
-            size = (
-                max(1, round(gray.shape[1] * self.scale)),
-                max(1, round(gray.shape[0] * self.scale)),
-            )
-            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        return self.zxing.decode(gray, self.scale)
+        found = self._linear.decode(gray) if self._linear else []
+        if self._matrix:
+            height, width = gray.shape[:2]
+            size = (max(1, round(width * self.scale)), max(1, round(height * self.scale)))
+            small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+            found += self._matrix.decode(small, self.scale)
+        return found

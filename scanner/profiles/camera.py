@@ -38,7 +38,11 @@ class CameraSettings(BaseModel):
         default=["code128", "qr", "datamatrix"], min_length=1
     )
     decode_scale: float = Field(
-        default=1.0, gt=0, le=1, description="frames are shrunk by this factor before decoding"
+        default=0.5,
+        gt=0,
+        le=1,
+        description="matrix codes (QR, Data Matrix, ...) are looked for in a frame shrunk by this"
+        " factor; linear codes always at full size",
     )
     try_rotate: bool = Field(default=True, description="also look for 90/270 degree codes")
     try_invert: bool = Field(default=False, description="also look for light-on-dark codes")
