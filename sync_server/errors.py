@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_server.services import (
+    Busy,
     Conflict,
     Forbidden,
     InvalidInput,
@@ -30,6 +31,7 @@ _STATUS: dict[type[ServiceError], int] = {
     Forbidden: 403,
     Unauthorized: 401,
     TooLarge: 413,
+    Busy: 503,
 }
 
 
@@ -51,6 +53,8 @@ async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
         return _json(429, str(exc), {"Retry-After": wait})
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": "1"}
     return _json(status, str(exc), headers)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from sync_server.db_types import UTCDateTime
@@ -165,12 +165,19 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("stream_id", "seq"),
         Index("ix_event_asset_time", "asset_id", "event_time"),
-        Index("ix_event_unknown_key", "asset_id", "key"),
+        # Partial: only unknown codes are looked up by key, and most events match an asset,
+        # so ingest pays for this index only on the events that need it.
+        Index(
+            "ix_event_unknown_key",
+            "key",
+            sqlite_where=text("asset_id IS NULL"),
+            postgresql_where=text("asset_id IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     stream_id: str = Field(max_length=36)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False))
-    device_id: str = Field(max_length=64, index=True)
+    device_id: str = Field(max_length=64)
     batch_id: str = Field(max_length=36)
     type: str = Field(max_length=16)
     code: str = Field(max_length=1024)

@@ -32,7 +32,12 @@ class TooLarge(ServiceError):
     """The request is over a size limit (HTTP 413)."""
 
 
+class Busy(ServiceError):
+    """A transient conflict with concurrent work; retry shortly (HTTP 503 with Retry-After)."""
+
+
 __all__ = [
+    "Busy",
     "Conflict",
     "Forbidden",
     "InvalidInput",

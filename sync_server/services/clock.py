@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from sync_server.models import ClockAnchor
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
 FLAG_CORRECTED = "clock-corrected"
 FLAG_FUTURE = "future"
 
@@ -26,8 +27,7 @@ class Anchor:
 
 def to_ns(t: datetime) -> int:
     """Nanoseconds since the Unix epoch of an aware datetime (microsecond precision)."""
-    delta = t - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    return ((t - _EPOCH) // _ONE_US) * 1000
 
 
 def from_ns(ns: int) -> datetime:

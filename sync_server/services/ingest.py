@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, or_, update
 from sqlmodel import Session, col, select
 
 from shared.wire import MAX_BATCH_EVENTS, BatchAck, BatchIn, EventIn, RejectedOut
 from sync_server.models import Device, Event, IngestBatch, RejectedEvent, Stream
-from sync_server.services import Conflict, Forbidden, InvalidInput, TooLarge
+from sync_server.services import Busy, Conflict, Forbidden, InvalidInput, TooLarge
+from sync_server.services.bulk import dialect_insert, executemany
 from sync_server.services.clock import Anchor, anchor_from_sync, event_time, load_anchors
 from sync_server.services.clock import store_anchor as _store_anchor
 from sync_server.services.resolution import (
@@ -33,6 +33,10 @@ INT_MAX = 2**31 - 1
 _TEXT_FIELDS = (
     "code", "symbology", "boot_id", "read_point", "location", "audit_id", "custodian", "operator"
 )  # fmt: skip
+
+
+class RetryBatch(Busy):
+    """A concurrent request changed what this batch saw; run the transaction again."""
 
 
 @dataclass(frozen=True)
@@ -113,27 +117,24 @@ def ingest_batch(session: Session, batch: BatchIn, ctx: SyncContext) -> BatchAck
     stream = _lock_stream(session, stream_id, ctx.device_id)
     anchors = _anchors(session, batch, ctx)
     plan = _plan(session, batch, ctx, stream_id, anchors)
-    inserted = _insert_events(session, plan.rows)
-    _insert_rejected(session, plan.rejected)
-    raced = len(plan.rows) - len(inserted)
-    stored = [r for r in plan.rows if r["seq"] in inserted]
-    apply_events(session, stored)
+    _insert_new(session, Event, plan.rows)
+    _insert_new(session, RejectedEvent, plan.rejected)
+    apply_events(session, plan.rows)
     hwm = _advance_hwm(session, stream, plan.held)
-    _touch_device(session, ctx, batch, stored)
+    _touch_device(session, ctx, batch, plan.rows)
     if known is None:
         _record_batch(session, batch_id, batch, digest, ctx.receipt)
     return BatchAck(
         hwm=hwm,
-        inserted=len(inserted),
-        duplicates=plan.duplicates + raced,
+        inserted=len(plan.rows),
+        duplicates=plan.duplicates,
         rejected=[RejectedOut(seq=r["seq"], reason=r["reason"]) for r in plan.rejected],
         server_time=datetime.now(UTC),
     )
 
 
 def _dialect_insert(session: Session, model: Any) -> Any:
-    name = session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+    return dialect_insert(session, model.__table__)
 
 
 def _lock_stream(session: Session, stream_id: str, device_id: str) -> Stream:
@@ -269,66 +270,43 @@ def _rows(
         {ev.location for ev in events if ev.location is not None},
         {ev.read_point for ev in events if ev.read_point is not None},
     )
+    batch_id = str(batch.batch_id)
     rows = []
     for ev in events:
         scheme, key = idents[(ev.code, ev.symbology)]
         when, flag = event_time(
             ev.observed_at, ev.mono_ns, anchors.get(ev.boot_id), ctx.receipt, ctx.tolerance_ns
         )
-        rows.append(
-            {
-                "stream_id": stream_id,
-                "seq": ev.seq,
-                "device_id": ctx.device_id,
-                "batch_id": str(batch.batch_id),
-                "type": ev.type,
-                "code": ev.code,
-                "key": key,
-                "scheme": scheme,
-                "asset_id": assets.get(key),
-                "source": ev.source,
-                "symbology": ev.symbology,
-                "observed_at": ev.observed_at,
-                "event_time": when,
-                "time_flag": flag,
-                "received_at": ctx.receipt,
-                "boot_id": ev.boot_id,
-                "mono_ns": ev.mono_ns,
-                "read_point": ev.read_point,
-                "location": ev.location,
-                "resolved_location": places.resolve(ev.location, ev.read_point, ev.direction),
-                "antenna": ev.antenna,
-                "rssi": ev.rssi,
-                "read_count": ev.read_count,
-                "first_seen": ev.first_seen,
-                "last_seen": ev.last_seen,
-                "direction": ev.direction,
-                "audit_id": ev.audit_id,
-                "custodian": ev.custodian,
-                "operator": ev.operator,
-                "due_back": ev.due_back,
-            }
+        # Every wire field is an Event column of the same name; copying the model's dict is
+        # several times faster than naming twenty fields.
+        row = dict(ev.__dict__)
+        row.update(
+            stream_id=stream_id,
+            device_id=ctx.device_id,
+            batch_id=batch_id,
+            key=key,
+            scheme=scheme,
+            asset_id=assets.get(key),
+            event_time=when,
+            time_flag=flag,
+            received_at=ctx.receipt,
+            resolved_location=places.resolve(ev.location, ev.read_point, ev.direction),
         )
+        rows.append(row)
     return rows
 
 
-def _insert_events(session: Session, rows: list[dict[str, Any]]) -> set[int]:
+def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    # The stream row lock (PostgreSQL) or the write lock (SQLite) means no one else can have
+    # stored these seqs since _held_seqs looked; if the count disagrees anyway, redo the batch.
     if not rows:
-        return set()
-    stmt = (
-        _dialect_insert(session, Event)
-        .on_conflict_do_nothing(index_elements=["stream_id", "seq"])
-        .returning(col(Event.seq))
+        return
+    stmt = _dialect_insert(session, model).on_conflict_do_nothing(
+        index_elements=["stream_id", "seq"]
     )
-    return set(session.execute(stmt, rows).scalars().all())
-
-
-def _insert_rejected(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        stmt = _dialect_insert(session, RejectedEvent).on_conflict_do_nothing(
-            index_elements=["stream_id", "seq"]
-        )
-        session.execute(stmt, rows)
+    result = executemany(session, model.__table__, stmt, rows)
+    if result.rowcount not in (-1, len(rows)):
+        raise RetryBatch(f"{len(rows) - result.rowcount} events were stored concurrently")
 
 
 def _advance_hwm(session: Session, stream: Stream, held: set[int]) -> int:
@@ -363,11 +341,15 @@ def _touch_device(
         "last_batch_events": len(batch.events),
     }
     newest = max((r["event_time"] for r in stored), default=None)
-    device = session.exec(select(Device).where(Device.device_id == ctx.device_id)).first()
-    if newest is not None and device is not None:
-        before = device.last_event_observed_at
-        values["last_event_observed_at"] = newest if before is None else max(before, newest)
-    session.execute(update(Device).where(col(Device.device_id) == ctx.device_id).values(values))
+    if newest is not None:
+        before = Device.__table__.c.last_event_observed_at  # type: ignore[attr-defined]
+        values["last_event_observed_at"] = case(
+            (or_(before.is_(None), before < newest), newest), else_=before
+        )
+    table = Device.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table).where(table.c.device_id == ctx.device_id).values(values)
+    )
 
 
 def _record_batch(

@@ -13,10 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, collate, delete, insert, or_, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from sync_server.models import AssetIdentifier, AssetState, Event, Location, ReadPoint
+from sync_server.services.bulk import dialect_insert, executemany
 
 _LOGGER = logging.getLogger(__name__)
 KEY_MAX = 1024
@@ -198,15 +199,15 @@ def _upsert(session: Session, rows: list[dict[str, Any]], cols: tuple[str, ...])
     if not rows:
         return
     rows.sort(key=lambda r: r["asset_id"])  # one lock order for every writer: no deadlocks
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(AssetState)
+    table = AssetState.__table__  # type: ignore[attr-defined]
+    ins = dialect_insert(session, table)
     names = [k for k in rows[0] if k != "asset_id"]
     stmt = ins.on_conflict_do_update(
         index_elements=["asset_id"],
         set_={n: ins.excluded[n] for n in names},
         where=_guard(session, cols, ins.excluded),
     )
-    session.execute(stmt, rows)
+    executemany(session, table, stmt, rows)
 
 
 def _lock_states(session: Session, asset_ids: set[int]) -> None:
@@ -215,8 +216,9 @@ def _lock_states(session: Session, asset_ids: set[int]) -> None:
     if session.get_bind().dialect.name != "postgresql" or not asset_ids:
         return
     ordered = sorted(asset_ids)
-    ins = postgresql.insert(AssetState).on_conflict_do_nothing(index_elements=["asset_id"])
-    session.execute(ins, [{"asset_id": a} for a in ordered])
+    table = AssetState.__table__  # type: ignore[attr-defined]
+    ins = postgresql.insert(table).on_conflict_do_nothing(index_elements=["asset_id"])
+    executemany(session, table, ins, [{"asset_id": a} for a in ordered])
     session.execute(
         select(AssetState.asset_id)
         .where(col(AssetState.asset_id).in_(ordered))

@@ -20,7 +20,7 @@ from sync_server.api.deps import DeviceDep, get_engine, get_settings
 from sync_server.db import writer
 from sync_server.metrics import Metrics
 from sync_server.services import InvalidInput, TooLarge
-from sync_server.services.ingest import SyncContext, ingest_batch, parse_batch
+from sync_server.services.ingest import RetryBatch, SyncContext, ingest_batch, parse_batch
 
 _LOGGER = logging.getLogger(__name__)
 _TOO_LARGE = f"the request body is over {MAX_BODY_BYTES} bytes"
@@ -91,7 +91,7 @@ def _ingest(engine: Engine, payload: Any, ctx: SyncContext) -> BatchAck:
                 ack = ingest_batch(session, batch, ctx)
                 session.commit()
                 return ack
-        except (IntegrityError, OperationalError) as err:
+        except (IntegrityError, OperationalError, RetryBatch) as err:
             # A concurrent request for the same stream or batch won a race; the second try
             # sees its rows and answers like a replay.
             if attempt == 2:

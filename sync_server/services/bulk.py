@@ -1,0 +1,85 @@
+"""Bulk statements through the driver's executemany: the ingest path's hot loop. SQLAlchemy
+compiles the statement and supplies each column type's bind processor (so values are stored
+exactly as the ORM would store them); only its per-row parameter machinery is skipped."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Dialect
+from sqlmodel import Session
+
+from sync_server.db_types import UTCDateTime
+
+
+def dialect_insert(session: Session, table: Table) -> Any:
+    """An INSERT on `table` that supports ON CONFLICT for the session's backend."""
+    name = session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
+def executemany(
+    session: Session, table: Table, stmt: Any, rows: Sequence[dict[str, Any]]
+) -> CursorResult[Any]:
+    """Run `stmt` (an INSERT on `table` whose values are the keys of the first row) once per
+    row with the driver's executemany; every row must have the same keys."""
+    conn = session.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    compiled = stmt.compile(dialect=dialect, column_keys=keys)
+    procs = {k: _processor(table.c[k].type, dialect) for k in keys}
+    order = list(compiled.positiontup or ()) if compiled.positional else keys
+    params = _params(rows, order, procs)
+    if not compiled.positional:
+        params = [dict(zip(order, p, strict=True)) for p in params]
+    return conn.exec_driver_sql(compiled.string, params)
+
+
+def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    if isinstance(type_, UTCDateTime) and dialect.name == "sqlite":
+        return sqlite_utc_text
+    proc: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
+    return proc
+
+
+def sqlite_utc_text(value: datetime) -> str:
+    """What SQLAlchemy stores in SQLite for a UTCDateTime value (naive UTC, microseconds),
+    computed without its generic formatting."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTCDateTime column")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _params(
+    rows: Sequence[dict[str, Any]],
+    order: list[str],
+    procs: dict[str, Callable[[Any], Any] | None],
+) -> list[Any]:
+    # itemgetter pulls a row's values in C; only the few typed columns (times, dates) are
+    # converted in Python.
+    getter = operator.itemgetter(*order)
+    typed = [(i, p) for i, n in enumerate(order) if (p := procs[n]) is not None]
+    out: list[Any] = []
+    last: dict[int, tuple[Any, Any]] = {}
+    for row in rows:
+        values = list(getter(row)) if len(order) > 1 else [getter(row)]
+        for i, proc in typed:
+            value = values[i]
+            if value is None:
+                continue
+            # Batch-wide values (receipt time, ...) are the same object in every row.
+            seen = last.get(i)
+            if seen is not None and seen[0] is value:
+                values[i] = seen[1]
+            else:
+                values[i] = proc(value)
+                last[i] = (value, values[i])
+        out.append(tuple(values))
+    return out
