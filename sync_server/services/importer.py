@@ -38,17 +38,12 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "barcode": ("barcode",),
     "custodian": ("checked out to", "assigned to", "custodian"),
 }
-_MAX_LEN = {
-    "asset_tag": 128,
-    "name": 256,
-    "category": 128,
-    "model_name": 256,
-    "serial_number": 128,
-    "location": 128,
-    "supplier": 256,
-    "order_number": 128,
-    "custodian": 128,
+_MAX_LEN = {  # the column sizes in sync_server.models
+    **dict.fromkeys(("asset_tag", "category", "serial_number", "location"), 128),
+    **dict.fromkeys(("order_number", "custodian"), 128),
+    **dict.fromkeys(("name", "model_name", "supplier"), 256),
 }
+_MAX_CODE = 1024  # AssetIdentifier.value and .key
 _CHUNK = 500
 _MAX_COST = Decimal("999999999999.99")  # Numeric(14, 2)
 _CURRENCY = re.compile(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$|[$€£¥\s\u00a0']")
@@ -116,7 +111,7 @@ def _delimiter(header_line: str) -> str:
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of every non-empty record; quoted newlines are kept."""
     text = text.removeprefix("\ufeff")
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln for ln in io.StringIO(text) if ln.strip()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     while True:
         start = reader.line_num + 1
@@ -187,6 +182,8 @@ def _identity(column: str, text: str) -> tuple[str, str, str]:
         raise ValueError(f"bad {label} {text!r}: {err}") from err
     if ident.role in ("location", "person", "command"):
         raise ValueError(f"barcode {text!r} is a {ident.role} label, not an asset label")
+    if max(len(code), len(ident.key)) > _MAX_CODE:
+        raise ValueError(f"{column} is longer than {_MAX_CODE} characters")
     return ident.scheme, code, ident.key
 
 
@@ -204,17 +201,27 @@ def _parse_row(line: int, fields: list[str], columns: dict[str, int]) -> ImportR
         raise ValueError("asset tag is empty")
     if "name" in cells and not cells["name"]:
         raise ValueError(f"asset {tag!r} has no name")
-    for column, limit in _MAX_LEN.items():
-        if len(cells.get(column, "")) > limit:
-            raise ValueError(f"{column.replace('_', ' ')} is longer than {limit} characters")
+    if any("\x00" in text for text in cells.values()):
+        raise ValueError("a cell contains a NUL character")
+    problems = [
+        f"{column.replace('_', ' ')} is longer than {limit} characters"
+        for column, limit in _MAX_LEN.items()
+        if len(cells.get(column, "")) > limit
+    ]
     row = ImportRow(line=line, asset_tag=tag)
     for column, text in cells.items():
-        if column in ("epc", "barcode"):
-            if text:
+        if column == "asset_tag" or (not text and column in ("epc", "barcode")):
+            continue
+        parse = _PARSERS.get(column, str)
+        try:
+            if column in ("epc", "barcode"):
                 row.keys.append(_identity(column, text))
-        elif column != "asset_tag":
-            parse = _PARSERS.get(column)
-            row.values[column] = (parse(text) if parse else text) if text else None
+            else:
+                row.values[column] = parse(text) if text else None
+        except ValueError as err:
+            problems.append(str(err))
+    if problems:
+        raise ValueError("; ".join(problems))
     return row
 
 

@@ -173,6 +173,13 @@ def test_import_windows_1252_file(session: Session) -> None:
     assert _asset(session, "C-1").name == "Caf\u00e9 machine"
 
 
+def test_parse_csv_reports_every_problem_of_a_row() -> None:
+    with pytest.raises(AssetImportError) as info:
+        parse_csv(f"{HEADER}F-1,x,,2024-13-01,abc,ZZ,\n")
+    reason = info.value.errors[0].reason
+    assert "bad date" in reason and "bad cost" in reason and "bad EPC" in reason
+
+
 def test_import_line_numbers_count_quoted_newlines_and_blank_lines() -> None:
     text = f'{HEADER}\nD-1,"two\nlines",,,,,\n\nD-2,x,,31/12/2024,,,\n'
     with pytest.raises(AssetImportError) as info:
@@ -191,6 +198,9 @@ def test_import_line_numbers_count_quoted_newlines_and_blank_lines() -> None:
         ("Asset Tag,Item Name\n,Nameless\n", "asset tag is empty"),
         ("Asset Tag,Item Name\nE-1,\n", "asset 'E-1' has no name"),
         ("Asset Tag,Item Name,Barcode\nE-1,x,LOC:WH1\n", "is a location label"),
+        ("Asset Tag,Item Name,Barcode\nE-1,x," + "B" * 1100 + "\n", "longer than 1024"),
+        ("Asset Tag,Item Name,Notes\nE-1,x,a\x00b\n", "NUL character"),
+        ("Asset Tag,Item Name,Category\nE-1,x," + "c" * 129 + "\n", "category is longer"),
     ],
 )
 def test_parse_csv_rejects_structural_problems(text: str, reason: str) -> None:
