@@ -61,6 +61,7 @@ class Agent:
         status_interval_s: float = 60.0,
         final_sync_s: float = FINAL_SYNC_S,
         backoff: Backoff | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config
         station = config.station
@@ -77,6 +78,7 @@ class Agent:
             raise AgentError(str(err)) from err
         self.writer = GroupWriter(self.outbox)
         self._backoff = backoff or Backoff()
+        self._transport = transport
         self._refused = 0
         self._refused_logged_at = 0.0
         self.sync: SyncLoop | None = None
@@ -84,7 +86,7 @@ class Agent:
     async def run(self, stop: asyncio.Event) -> int:
         """Run until `stop` is set; then shut down without losing a committed or pending read."""
         station = self.config.station
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=self._transport) as http:
             client = SyncClient(
                 http,
                 station.server,
