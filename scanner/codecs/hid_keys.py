@@ -290,3 +290,12 @@ def parse_evemu(text: str) -> list[tuple[int, int, int, float]]:
         except ValueError as err:
             raise ValueError(f"line {number}: not an evemu event: {line!r}") from err
     return events
+
+
+def format_evemu(events: Iterable[tuple[int, int, int, float]], name: str = "wedge") -> str:
+    """An `evemu-record`-style trace of `(type, code, value, seconds)` events (parse_evemu's
+    inverse), for recordings a driver can replay."""
+    lines = ["# EVEMU 1.3", f"N: {name}"]
+    for etype, code, value, stamp in events:
+        lines.append(f"E: {stamp:.6f} {etype:04x} {code:04x} {value:04d}")
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from scanner.codecs.hid_keys import (
     LayoutError,
     decode_events,
     encode_text,
+    format_evemu,
     layout_for,
     parse_evemu,
 )
@@ -228,3 +229,10 @@ def test_decode_never_raises_on_random_events(events):
 def test_encode_rejects_untypable_character():
     with pytest.raises(LayoutError):
         encode_text("€", US)
+
+
+def test_format_evemu_round_trips_through_parse_evemu():
+    events = _timed(encode_text("]C1AB\x1dC", US), start=1.5, step=0.000125)
+    parsed = parse_evemu(format_evemu(events))
+    assert [(t, c, v) for t, c, v, _ in parsed] == [(t, c, v) for t, c, v, _ in events]
+    assert all(abs(a[3] - b[3]) < 1e-6 for a, b in zip(parsed, events, strict=True))
