@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -169,3 +170,41 @@ def generate(per_cell: int = 2, seed: int = 1) -> Iterator[CorpusImage]:
                 image = _STEPS[degradation](place(label.image, rng), rng)
                 name = f"{kind}-{degradation}-{index}"
                 yield CorpusImage(name, kind, degradation, label.text, image)
+
+
+def write_video(
+    path: Path,
+    passes: list[tuple[float, float, Image]],
+    seconds: float,
+    fps: int = 20,
+    size: tuple[int, int] = (640, 480),
+    seed: int = 3,
+) -> None:
+    """An MJPG AVI in which each label crosses the view from its `start` to its `end` second,
+    with mild blur and sensor noise, as a camera over a desk or conveyor would film it."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
+    if not writer.isOpened():
+        raise OSError(f"cannot write video {path}")
+    rng = np.random.default_rng(seed)
+    width, height = size
+    for index in range(round(seconds * fps)):
+        t = index / fps
+        frame = np.full((height, width), 200, dtype=np.uint8)
+        for start, end, label in passes:
+            if start <= t < end:
+                h, w = label.shape
+                x = 20 + int((width - w - 40) * (t - start) / (end - start))
+                frame[100 : 100 + h, x : x + w] = label
+        soft = cv2.GaussianBlur(frame, (3, 3), 0.8) + rng.normal(0, 6, frame.shape)
+        writer.write(cv2.cvtColor(np.clip(soft, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
+    writer.release()
+
+
+def render(content: str, kind: str, scale: int) -> Image:
+    """A clean label of `kind` (code128, qr, datamatrix) carrying `content`."""
+    formats = {
+        "code128": zxingcpp.BarcodeFormat.Code128,
+        "qr": zxingcpp.BarcodeFormat.QRCode,
+        "datamatrix": zxingcpp.BarcodeFormat.DataMatrix,
+    }
+    return _zxing(content, formats[kind], scale)

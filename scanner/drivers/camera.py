@@ -83,6 +83,9 @@ class CameraDriver:
         self._rng = rng or random.Random()
         self._health = DriverHealth(name=self._name, port=str(self.target))
         self._decoder = FrameDecoder(self.settings)
+        # OpenCV's own "can't open camera by index" lines repeat on every retry and say less
+        # than the DriverError logged here; keep its errors only.
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
         self._frames = 0
         self._decode_s = 0.0
 

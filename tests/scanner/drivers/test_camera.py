@@ -6,11 +6,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
-import zxingcpp
 
+from scanner.camera.corpus import render, write_video
 from scanner.drivers.base import DriverError, DriverState
 from scanner.drivers.camera import CameraDriver
 from scanner.events import RawRead
@@ -23,33 +22,13 @@ SIZE = (640, 480)
 
 
 def _label(kind: str, text: str) -> np.ndarray:
-    if kind == "code128":
-        return np.array(
-            zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128).to_image(scale=2)
-        )
-    fmt = zxingcpp.BarcodeFormat.QRCode if kind == "qr" else zxingcpp.BarcodeFormat.DataMatrix
-    return np.array(zxingcpp.create_barcode(text, fmt).to_image(scale=6))
+    return render(text, kind, 2 if kind == "code128" else 6)
 
 
 def write_pass_video(
     path: Path, passes: list[tuple[float, float, np.ndarray]], seconds: float
 ) -> None:
-    """An MJPG AVI where each label crosses the view from `start` to `end` (seconds)."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), FPS, SIZE)
-    assert writer.isOpened()
-    noise = np.random.default_rng(3)
-    for index in range(round(seconds * FPS)):
-        t = index / FPS
-        frame = np.full((SIZE[1], SIZE[0]), 200, dtype=np.uint8)
-        for start, end, label in passes:
-            if start <= t < end:
-                h, w = label.shape
-                x = 20 + int((SIZE[0] - w - 40) * (t - start) / (end - start))
-                frame[100 : 100 + h, x : x + w] = label
-        grain = noise.normal(0, 6, frame.shape)
-        frame = np.clip(cv2.GaussianBlur(frame, (3, 3), 0.8) + grain, 0, 255).astype(np.uint8)
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
-    writer.release()
+    write_video(path, passes, seconds, fps=FPS, size=SIZE)
 
 
 class Reads(list[RawRead]):
