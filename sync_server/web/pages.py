@@ -68,7 +68,7 @@ def assets_page(
     page: str = "1",
 ) -> Response:
     """Assets matching `q`, by tag, with last-known location, custodian and due date."""
-    q, number = q.strip()[:MAX_QUERY], _page_number(page)
+    q, number = q.replace("\x00", "").strip()[:MAX_QUERY], _page_number(page)
     found = views.list_assets(
         session, q=q or None, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
     )
@@ -86,6 +86,8 @@ def asset_page(
     request: Request, session: SessionDep, viewer: ViewerDep, asset_tag: str
 ) -> Response:
     """One asset: identifiers, home, last seen with its evidence, custodian, full history."""
+    if "\x00" in asset_tag:  # PostgreSQL text cannot hold NUL; no tag can contain one
+        raise WebError(404, "There is no asset with that tag.")
     try:
         asset = views.asset_view(session, asset_tag)
         events = views.history(session, asset_tag, limit=MAX_HISTORY).events
@@ -122,7 +124,7 @@ def codes_page(
     to: str = "",
 ) -> Response:
     """Codes seen that match no asset, with counts, first/last seen and devices."""
-    attached, to = attached[:1024], to[:MAX_QUERY]
+    attached, to = attached.replace("\x00", "")[:1024], to.replace("\x00", "")[:MAX_QUERY]
     message = f"Attached {attached} to {to}." if attached and to else None
     return _codes(request, session, viewer, message=message)
 
@@ -140,8 +142,9 @@ def attach_code(
     check_csrf(viewer.csrf, csrf_token)
     require_admin(viewer)
     asset_tag, code = asset_tag.strip(), code.strip()
-    if not code or not asset_tag:
-        return _codes(request, session, viewer, 422, error="Give both a code and an asset tag.")
+    if not code or not asset_tag or "\x00" in code + asset_tag + symbology:
+        error = "Give both a code and an asset tag (printable text)."
+        return _codes(request, session, viewer, 422, error=error)
     try:
         asset = registry.get_asset(session, asset_tag)
         registry.attach_identifier(session, asset, code, symbology or None)

@@ -25,6 +25,7 @@ from sync_server.web.security import (
 )
 
 FormText = Annotated[str, Form()]
+MAX_NAME = 128  # User.name
 
 
 def build_router() -> APIRouter:
@@ -88,7 +89,8 @@ def login(
         seconds = math.ceil(wait)
         message = f"Too many failed sign-ins. Try again in {seconds} seconds."
         return _login_form(request, 429, message, name, next, {"Retry-After": str(seconds)})
-    user = auth.authenticate_user(session, name, password) if name and password else None
+    plausible = name and password and len(name) <= MAX_NAME and "\x00" not in name
+    user = auth.authenticate_user(session, name, password) if plausible else None
     if user is None:
         limiter.record_failure(name, client, time.monotonic())
         return _login_form(request, 401, "Wrong user name or password.", name, next)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -273,3 +274,29 @@ async def test_partial_request_renders_only_the_targeted_block(admin: httpx.Asyn
     assert "dock3-portal" in r.text and "Where it is" not in r.text
     whole = await admin.get("/assets/AST-000103", headers={**HX, "HX-Target": "no-such-block"})
     assert "Where it is" in whole.text and "<html" not in whole.text
+
+
+NASTY = [
+    "\x00",
+    "a\x00b",
+    "x" * 5000,
+    "'; DROP TABLE asset; --",
+    "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+    "%_\\",
+]
+
+
+@pytest.mark.parametrize("value", NASTY)
+async def test_forms_never_answer_5xx(admin: httpx.AsyncClient, site: Server, value: str) -> None:
+    csrf = _csrf((await admin.get("/unknown-codes")).text)
+    for data in ({"code": value, "asset_tag": "AST-000110"}, {"code": "X-1", "asset_tag": value}):
+        r = await admin.post("/unknown-codes/attach", data={**data, "csrf_token": csrf})
+        assert r.status_code < 500, r.text
+    assert (await admin.get("/assets", params={"q": value})).status_code < 500
+    assert (await admin.get("/assets/" + quote(value, safe=""))).status_code < 500
+    codes = await admin.get("/unknown-codes", params={"attached": value, "to": "x"})
+    assert codes.status_code < 500
+    other = httpx.AsyncClient(transport=admin._transport, base_url="http://testserver")
+    async with other:
+        r = await _login(other, value, value)
+        assert r.status_code == 401
