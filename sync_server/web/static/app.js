@@ -13,7 +13,11 @@
         var url = form.action + "?" + new URLSearchParams(new FormData(form)).toString();
         var ticket = ++latest;
         fetch(url, { headers: { "HX-Request": "true", "HX-Target": target.id }, credentials: "same-origin" })
-          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+          .then(function (r) {
+            var away = r.headers.get("HX-Redirect");
+            if (away) { window.location.assign(away); return Promise.reject(r.status); }
+            return r.ok ? r.text() : Promise.reject(r.status);
+          })
           .then(function (html) {
             if (ticket !== latest) { return; }
             target.innerHTML = html;
