@@ -115,13 +115,17 @@ class CameraDriver:
                     reason = await self._session(worker, sink, attempt)
                     attempt = 0
                 except DriverError as err:
+                    if self._health.state == DriverState.CONNECTED:
+                        attempt = 0  # it was working: a fresh failure, start the backoff over
                     self._lost(str(err), first=attempt == 0)
                 else:
                     if self.kind == "file":
                         await self._finished(reason)
                     self._lost(f"capture of {self.target} ended: {reason}", first=True)
                 finally:
-                    worker.shutdown(wait=False, cancel_futures=True)
+                    # Not cancel_futures: the capture's release may be queued behind a stalled
+                    # grab() and must still run when that returns.
+                    worker.shutdown(wait=False)
                 await asyncio.sleep(self._delay(attempt))
                 attempt += 1
         finally:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -167,3 +168,61 @@ async def test_health_reports_decode_speed_and_zbar_fallback(three_labels_video)
     assert int(details["frames_decoded"]) == 60  # 10 Hz of a 6 s, 20 fps video
     assert float(details["decode_ms"]) > 0
     assert details["zbar_fallback"] in ("on", "off (libzbar0 missing)")
+
+
+class MjpegServer:
+    """An HTTP MJPEG stream (multipart/x-mixed-replace) that sends `frames` frames, then stalls
+    with the connection open. Only the first connection shows the label."""
+
+    def __init__(self, frames: int = 30) -> None:
+        self.frames = frames
+        self.connections = 0
+        self.release = asyncio.Event()
+        label = render("STREAM-1", "code128", 2)
+        page = np.full((480, 640), 200, dtype=np.uint8)
+        self.blank = cv2.imencode(".jpg", page)[1].tobytes()
+        page[100 : 100 + label.shape[0], 50 : 50 + label.shape[1]] = label
+        self.labelled = cv2.imencode(".jpg", page)[1].tobytes()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        data = self.labelled if self.connections == 1 else self.blank
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.0 200 OK\r\n")
+            writer.write(b"Content-Type: multipart/x-mixed-replace; boundary=frame\r\n\r\n")
+            for _ in range(self.frames):
+                head = b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
+                writer.write(head % len(data) + data + b"\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.04)
+            await self.release.wait()  # the stall: connected, but no more frames
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+
+async def test_stalled_stream_is_reopened_and_reported():
+    mjpeg = MjpegServer()
+    server = await asyncio.start_server(mjpeg.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    profile = load_profile("generic-usb-camera")
+    assert profile.camera is not None
+    quick = profile.camera.model_copy(update={"stall_timeout_s": 1.0})
+    profile = profile.model_copy(update={"camera": quick})
+    source = SourceConfig(profile=profile.id, camera=f"http://127.0.0.1:{port}/live.mjpg")
+    driver = CameraDriver(profile, source, STATION, retry_base_s=0.05)
+    reads = Reads()
+    try:
+        async with running(driver, reads) as task:
+            await eventually(lambda: driver.health().reconnects >= 1, 20)
+            assert "no frame from" in (driver.health().last_error or "")
+            assert driver.health().state == DriverState.CONNECTED
+            assert not task.done()
+    finally:
+        mjpeg.release.set()
+        server.close()
+        await server.wait_closed()
+    assert [r.code for r in reads] == ["STREAM-1"]
+    assert mjpeg.connections >= 2
