@@ -237,7 +237,7 @@ async def _feed(events: AsyncIterator[KeyEvent], queue: asyncio.Queue[Any]) -> N
     try:
         async for event in events:
             queue.put_nowait(event)
-    except OSError as err:  # the device was unplugged mid-read (ENODEV)
+    except Exception as err:  # ENODEV when unplugged; anything else must not hang the pump
         queue.put_nowait(err)
     else:
         queue.put_nowait(_END)
