@@ -180,8 +180,9 @@ def write_video(
     size: tuple[int, int] = (640, 480),
     seed: int = 3,
 ) -> None:
-    """An MJPG AVI in which each label crosses the view from its `start` to its `end` second,
-    with mild blur and sensor noise, as a camera over a desk or conveyor would film it."""
+    """An MJPG AVI in which each label crosses the view from its `start` to its `end` second
+    (even-numbered passes in the upper lane, odd ones in the lower), with mild blur and sensor
+    noise, as a camera over a desk or conveyor would film it."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
     if not writer.isOpened():
         raise OSError(f"cannot write video {path}")
@@ -190,11 +191,12 @@ def write_video(
     for index in range(round(seconds * fps)):
         t = index / fps
         frame = np.full((height, width), 200, dtype=np.uint8)
-        for start, end, label in passes:
+        for number, (start, end, label) in enumerate(passes):
             if start <= t < end:
                 h, w = label.shape
                 x = 20 + int((width - w - 40) * (t - start) / (end - start))
-                frame[100 : 100 + h, x : x + w] = label
+                y = 20 + (number % 2) * (height // 2)  # alternate lanes: passes may overlap
+                frame[y : y + h, x : x + w] = label
         soft = cv2.GaussianBlur(frame, (3, 3), 0.8) + rng.normal(0, 6, frame.shape)
         writer.write(cv2.cvtColor(np.clip(soft, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
     writer.release()

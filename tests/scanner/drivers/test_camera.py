@@ -226,3 +226,15 @@ async def test_stalled_stream_is_reopened_and_reported():
         await server.wait_closed()
     assert [r.code for r in reads] == ["STREAM-1"]
     assert mjpeg.connections >= 2
+
+
+async def test_two_labels_in_view_together_are_two_reads(tmp_path):
+    path = tmp_path / "pair.avi"
+    passes = [(0.2, 1.2, _label("code128", "PAIR-A")), (0.2, 1.2, _label("qr", "PAIR-B"))]
+    write_pass_video(path, passes, seconds=1.5)
+    driver = _driver(str(path), pace_files=False)
+    reads = Reads()
+    async with running(driver, reads):
+        await eventually(lambda: "video" in driver.health().details, 30)
+    assert sorted(r.code for r in reads) == ["PAIR-A", "PAIR-B"]
+    assert reads[0].mono_ns == reads[1].mono_ns

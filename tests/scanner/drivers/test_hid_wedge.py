@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -216,3 +217,19 @@ async def test_uinput_virtual_scanner_is_found_by_vid_pid_and_read():
         with contextlib.suppress(asyncio.CancelledError):
             await task
         ui.close()
+
+
+async def test_run_by_vid_pid_without_the_scanner_reports_it_and_keeps_looking():
+    if glob.glob("/dev/input/event*"):
+        pytest.skip("this machine has input devices (a real scanner may be one of them)")
+    driver = _driver()  # no `device`: found by 0C2E:0B61
+    task = asyncio.create_task(driver.run(Reads()))
+    try:
+        await eventually(lambda: driver.health().last_error is not None, 2)
+        assert "no input device 0C2E:0B61 is plugged in" in (driver.health().last_error or "")
+        assert driver.name == "honeywell-voyager-1250g@usb:0C2E:0B61"
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
