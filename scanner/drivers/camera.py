@@ -164,6 +164,11 @@ class CameraDriver:
                 raise _Stalled(
                     f"no frame from {self.target} for {self.settings.stall_timeout_s} s"
                 ) from None
+            except (cv2.error, ValueError, RuntimeError) as err:
+                # A file is not replayed from the start (its labels would be read twice).
+                if self.kind == "file":
+                    return f"video ended early at frame {clock.index}: {err}"
+                raise DriverError(f"capture from {self.target} failed: {err}") from err
             if step is None:
                 return _ending(clock.index, total, self.kind)
             if self.kind == "file" and self._pace:
@@ -198,12 +203,15 @@ class CameraDriver:
         target = self.target
         if self.kind == "file" and not Path(str(target)).is_file():
             raise DriverError(f"video file {target} not found")
-        if self.kind == "stream":
-            ms = int(self.settings.stall_timeout_s * 1000)
-            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
-            capture = cv2.VideoCapture(str(target), cv2.CAP_FFMPEG, params)
-        else:
-            capture = cv2.VideoCapture(target)
+        try:
+            if self.kind == "stream":
+                ms = int(self.settings.stall_timeout_s * 1000)
+                params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+                capture = cv2.VideoCapture(str(target), cv2.CAP_FFMPEG, params)
+            else:
+                capture = cv2.VideoCapture(target)
+        except cv2.error as err:
+            raise DriverError(f"cannot open {target!r}: {err}") from err
         if not capture.isOpened():
             capture.release()
             what = {"device": "camera", "stream": "stream", "file": "video file"}[self.kind]
