@@ -143,3 +143,9 @@ def test_corpus_is_deterministic_and_clean_labels_all_decode():
 def test_corpus_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="unknown label kind"):
         make_label("maxicode", random.Random(1))
+
+
+def test_decode_non_ascii_qr_keeps_its_text():
+    image = _render("Größe №7 – 東京", zxingcpp.BarcodeFormat.QRCode, 6)
+    (found,) = StillDecoder().decode(image)
+    assert (found.text, found.symbology) == ("Größe №7 – 東京", "qr")
