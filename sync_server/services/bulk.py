@@ -4,6 +4,7 @@ exactly as the ORM would store them); only its per-row parameter machinery is sk
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -11,10 +12,17 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import Session
 
 from sync_server.db_types import UTCDateTime
+
+
+@functools.cache
+def _pg_format() -> PGDialect_psycopg:
+    # Compiles PostgreSQL statements with positional %s markers so VALUES can be repeated.
+    return PGDialect_psycopg(paramstyle="format")  # type: ignore[no-untyped-call]
 
 
 def dialect_insert(session: Session, table: Table) -> Any:
@@ -23,21 +31,54 @@ def dialect_insert(session: Session, table: Table) -> Any:
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
-def executemany(
-    session: Session, table: Table, stmt: Any, rows: Sequence[dict[str, Any]]
-) -> CursorResult[Any]:
-    """Run `stmt` (an INSERT on `table` whose values are the keys of the first row) once per
-    row with the driver's executemany; every row must have the same keys."""
+def executemany(session: Session, table: Table, stmt: Any, rows: Sequence[dict[str, Any]]) -> int:
+    """Run `stmt` (an INSERT on `table` whose values are the keys of the first row) for every
+    row in as few round trips as the backend allows; every row must have the same keys.
+    Returns the number of rows the database reports as written."""
     conn = session.connection()
     dialect = conn.dialect
     keys = list(rows[0])
-    compiled = stmt.compile(dialect=dialect, column_keys=keys)
     procs = {k: _processor(table.c[k].type, dialect) for k in keys}
+    if dialect.name == "postgresql":
+        return _pg_unnest(conn, table, stmt, keys, rows, procs)
+    compiled = stmt.compile(dialect=dialect, column_keys=keys, for_executemany=True)
     order = list(compiled.positiontup or ()) if compiled.positional else keys
     params = _params(rows, order, procs)
     if not compiled.positional:
         params = [dict(zip(order, p, strict=True)) for p in params]
-    return conn.exec_driver_sql(compiled.string, params)
+    return int(conn.exec_driver_sql(compiled.string, params).rowcount)
+
+
+def _pg_unnest(
+    conn: Connection,
+    table: Table,
+    stmt: Any,
+    keys: list[str],
+    rows: Sequence[dict[str, Any]],
+    procs: dict[str, Callable[[Any], Any] | None],
+) -> int:
+    # One statement whose rows come from one array per column: executemany would cost one
+    # server-side execution per row, and a long VALUES list defeats psycopg's query cache.
+    dialect = _pg_format()
+    compiled = stmt.compile(dialect=dialect, column_keys=keys, for_executemany=True)
+    order = list(compiled.positiontup or ())
+    # %b: psycopg sends the arrays in binary, skipping text quoting of every element.
+    arrays = ", ".join(f"%b::{table.c[n].type.compile(dialect=dialect)}[]" for n in order)
+    values = _values_group(compiled.string)
+    sql = compiled.string.replace(f"VALUES {values}", f"SELECT * FROM unnest({arrays})", 1)
+    columns = list(zip(*_params(rows, order, procs), strict=True))
+    return int(conn.exec_driver_sql(sql, tuple(list(c) for c in columns)).rowcount)
+
+
+def _values_group(sql: str) -> str:
+    """The parenthesised row after VALUES in a compiled single-row INSERT."""
+    start = sql.index(" VALUES (") + len(" VALUES ")
+    depth = 0
+    for end in range(start, len(sql)):
+        depth += {"(": 1, ")": -1}.get(sql[end], 0)
+        if depth == 0:
+            return sql[start : end + 1]
+    raise ValueError(f"no VALUES row in {sql!r}")
 
 
 def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:

@@ -304,9 +304,9 @@ def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     stmt = _dialect_insert(session, model).on_conflict_do_nothing(
         index_elements=["stream_id", "seq"]
     )
-    result = executemany(session, model.__table__, stmt, rows)
-    if result.rowcount not in (-1, len(rows)):
-        raise RetryBatch(f"{len(rows) - result.rowcount} events were stored concurrently")
+    written = executemany(session, model.__table__, stmt, rows)
+    if written not in (-1, len(rows)):
+        raise RetryBatch(f"{len(rows) - written} events were stored concurrently")
 
 
 def _advance_hwm(session: Session, stream: Stream, held: set[int]) -> int:
