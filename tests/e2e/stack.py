@@ -5,7 +5,9 @@ used, so these tests do not depend on the server's internals."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import signal
 import socket
 import sqlite3
@@ -18,7 +20,9 @@ from typing import Any
 
 import httpx
 
-WAIT_S = 60.0
+# Generous: CI machines are shared; a healthy run takes a fraction of this.
+WAIT_S = 120.0
+_LOGGER = logging.getLogger(__name__)
 
 
 def free_port() -> int:
@@ -112,6 +116,7 @@ class Site:
     admin_token: str = ""
     device_token: str = ""
     server: Proc | None = None
+    agents: list[AgentProc] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -140,6 +145,18 @@ class Site:
                 return False
 
         await wait_until(healthy, "the server to answer /healthz")
+
+    async def close(self) -> None:
+        """Stop what is still running; log the logs (pytest shows them when a test fails)."""
+        for agent in self.agents:
+            if agent.proc is not None:
+                with contextlib.suppress(AssertionError):
+                    await agent.proc.stop()
+                _LOGGER.info("agent log (tail):\n%s", agent.proc.text()[-6000:])
+        if self.server is not None:
+            with contextlib.suppress(AssertionError):
+                await self.server.stop()
+            _LOGGER.info("server log (tail):\n%s", self.server.text()[-4000:])
 
     def api(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -188,6 +205,9 @@ class AgentProc:
     port: str
     extra: str = ""
     proc: Proc | None = None
+
+    def __post_init__(self) -> None:
+        self.site.agents.append(self)
 
     @property
     def queue(self) -> Path:

@@ -32,8 +32,7 @@ async def site(db_url: str, tmp_path: Path) -> AsyncIterator[Site]:
     try:
         yield s
     finally:
-        if s.server is not None:
-            await s.server.stop()
+        await s.close()
 
 
 @pytest.fixture
@@ -96,9 +95,10 @@ async def test_e2e_wand_location_checkout_checkin(site: Site, wand):
         assert await agent.proc.stop() == 0, agent.proc.text()[-3000:]
 
 
-async def _drained(site: Site, agent: AgentProc) -> bool:
+async def _drained(site: Site, agent: AgentProc, last: str) -> bool:
+    """The last typed code is on the server and the agent's queue is empty (seq order)."""
     counts = await site.unknown_counts()
-    return agent.depth() == 0 and sum(counts.values()) == agent.committed() > 0
+    return last in counts and agent.depth() == 0 and sum(counts.values()) == agent.committed()
 
 
 def _assert_exactly_once(counts: dict[str, int], committed: int, typed: set[str]) -> None:
@@ -135,7 +135,7 @@ async def test_e2e_agent_killed_mid_burst_loses_and_doubles_nothing(db_url, site
 
     await agent.start()
     await sim.scan_all(typed[sent:])
-    await wait_until(lambda: _drained(site, agent), "the backlog to drain after restart")
+    await wait_until(lambda: _drained(site, agent, typed[-1]), "the backlog to drain after restart")
     assert await agent.proc.stop() == 0
     counts = await site.unknown_counts()
     _assert_exactly_once(counts, agent.committed(), set(typed))
@@ -151,7 +151,7 @@ async def test_e2e_server_down_while_scanning_drains_by_itself(db_url, site: Sit
     await agent.start()
     typed = [f"OUTAGE-{i:04d}" for i in range(120)]
     await sim.scan_all(typed[:40], rate=200)
-    await wait_until(lambda: _drained(site, agent), "the first scans on the server")
+    await wait_until(lambda: _drained(site, agent, typed[39]), "the first scans on the server")
     assert site.server is not None
     await site.server.stop()
     await sim.scan_all(typed[40:100], rate=200)
@@ -159,7 +159,7 @@ async def test_e2e_server_down_while_scanning_drains_by_itself(db_url, site: Sit
     assert agent.depth() > 0
     await site.start_server()  # same database, same port
     await sim.scan_all(typed[100:], rate=200)
-    await wait_until(lambda: _drained(site, agent), "the backlog to drain", within=120)
+    await wait_until(lambda: _drained(site, agent, typed[-1]), "the backlog to drain", within=120)
     assert agent.proc is not None and agent.proc.alive()
     assert await agent.proc.stop() == 0
     counts = await site.unknown_counts()
@@ -179,7 +179,7 @@ async def test_e2e_wand_garbage_and_overlong_lines_do_not_stop_good_scans(db_url
     await sim.scan("GOOD-2")
     await sim.send_overlong(10_000)
     await sim.scan("GOOD-3")
-    await wait_until(lambda: _drained(site, agent), "the good scans")
+    await wait_until(lambda: _drained(site, agent, "GOOD-3"), "the good scans")
     assert agent.proc is not None and agent.proc.alive()
     counts = await site.unknown_counts()
     assert counts == {"GOOD-1": 1, "GOOD-2": 1, "GOOD-3": 1}
