@@ -38,6 +38,7 @@ STATUS_MEMORY_FULL = 0x04
 STATUS_ANTENNA_ERROR = 0xF8
 STATUS_NO_TAG = 0xFB  # 6b: some firmware ends an empty round with 0xFB instead of 0x01 Num=0
 STATUS_EAS_ALARM = 0xEE
+STATUS_HEARTBEAT = 0x28  # 3.4: UR-series scan-mode heartbeat (no tag in the interval)
 
 STATUS_TEXT = {
     0x00: "success",
@@ -335,12 +336,14 @@ def encode_inventory_reply(
 
 
 def decode_scan_push(frame: ChafonFrame, *, ant_len_epc_rssi: bool = False) -> ChafonTag | None:
-    """A scan-mode push (reCmd 0xEE, 3.4): the tag, or None for an EAS alarm (Status 0xEE).
+    """A scan-mode push (reCmd 0xEE, 3.4): the tag, or None for an EAS alarm (Status 0xEE) or
+    a UR-series heartbeat (Status 0x28).
 
-    The classic dialect carries the bare EPC; the newer UR-series one `Ant Len EPC RSSI`.
+    The classic dialect carries the bare EPC; the newer UR-series one `Ant Len EPC RSSI`, with
+    Ant a bit mask of antennas.
     """
     data = frame.data
-    if frame.status == STATUS_EAS_ALARM:
+    if frame.status in (STATUS_EAS_ALARM, STATUS_HEARTBEAT):
         return None
     if frame.status != STATUS_OK or not data:
         raise ChafonError(f"scan-mode push with status {frame.status}", data)
@@ -348,7 +351,7 @@ def decode_scan_push(frame: ChafonFrame, *, ant_len_epc_rssi: bool = False) -> C
         return ChafonTag(bytes(data))
     if len(data) < 4 or data[1] + 3 != len(data) or data[1] == 0:
         raise ChafonError("scan-mode push is not Ant Len EPC RSSI", data)
-    return ChafonTag(bytes(data[2:-1]), data[0] or None, data[-1])
+    return ChafonTag(bytes(data[2:-1]), _antenna_from_mask(data[0]), data[-1])
 
 
 def decode_reader_info(frame: ChafonFrame) -> ChafonReaderInfo:

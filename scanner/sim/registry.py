@@ -13,6 +13,7 @@ from typing import Any
 SIMULATORS: dict[str, str] = {
     "serial_wand": "scanner.sim.wand:make_sim",
     "mercury": "scanner.sim.mercury:make_sim",
+    "chafon": "scanner.sim.chafon:make_sim",
     "r2000": "scanner.sim.r2000:make_sim",
 }
 
