@@ -91,11 +91,12 @@ def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
 def sqlite_utc_text(value: datetime) -> str:
     """What SQLAlchemy stores in SQLite for a UTCDateTime value (naive UTC, microseconds),
     computed without its generic formatting."""
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("naive datetime given to a UTCDateTime column")
-    if value.tzinfo is not UTC:
+    if offset:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # drop the "+00:00"
 
 
 def _params(

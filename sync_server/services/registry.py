@@ -3,114 +3,45 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from sync_server.models import Asset, AssetIdentifier, Location, Person, ReadPoint
 from sync_server.services import Conflict, InvalidInput, NotFound
 from sync_server.services.resolution import KEY_MAX, reresolve_key
+from sync_server.services.schemas import (
+    ASSET_STATUSES,
+    AssetFields,
+    AssetIn,
+    AssetPatch,
+    IdentifierIn,
+    LocationIn,
+    LocationOut,
+    LocationPatch,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    ReadPointIn,
+    ReadPointOut,
+    ReadPointPatch,
+)
 
-Code = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Name = Annotated[str, Field(min_length=1, max_length=256)]
-Gln = Annotated[str, Field(pattern=r"^[0-9]{13}$")]
-ASSET_STATUSES = ("active", "retired", "lost", "disposed", "repair")
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class LocationIn(_In):
-    """A location: `parent` is the code of the enclosing location."""
-
-    code: Code
-    name: Name
-    parent: Code | None = None
-    gln: Gln | None = None
-
-
-class LocationPatch(_In):
-    """Fields of a location to change."""
-
-    name: Name | None = None
-    parent: Code | None = None
-    gln: Gln | None = None
-
-
-class PersonIn(_In):
-    """A person who can hold assets."""
-
-    code: Code
-    name: Name
-    email: Annotated[str, Field(max_length=256)] | None = None
-    active: bool = True
-
-
-class PersonPatch(_In):
-    """Fields of a person to change."""
-
-    name: Name | None = None
-    email: Annotated[str, Field(max_length=256)] | None = None
-    active: bool | None = None
-
-
-class ReadPointIn(_In):
-    """A read point; `inside`/`outside` are the two sides of a portal."""
-
-    code: Code
-    name: Name | None = None
-    location: Code | None = None
-    inside: Code | None = None
-    outside: Code | None = None
-
-
-class ReadPointPatch(_In):
-    """Fields of a read point to change."""
-
-    name: Name | None = None
-    location: Code | None = None
-    inside: Code | None = None
-    outside: Code | None = None
-
-
-class _AssetFields(_In):
-    status: Annotated[str, Field(max_length=32)] | None = None
-    home_location: Code | None = None
-    epc: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
-    barcode: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
-    category: Annotated[str, Field(max_length=128)] | None = None
-    model_name: Annotated[str, Field(max_length=256)] | None = None
-    serial_number: Annotated[str, Field(max_length=128)] | None = None
-    purchase_date: date | None = None
-    purchase_cost: Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2)] | None = None
-    supplier: Annotated[str, Field(max_length=256)] | None = None
-    order_number: Annotated[str, Field(max_length=128)] | None = None
-    warranty_months: Annotated[int, Field(ge=0, le=1200)] | None = None
-    notes: Annotated[str, Field(max_length=10_000)] | None = None
-
-
-class AssetIn(_AssetFields):
-    """A new asset; `epc` and `barcode` become its identifiers."""
-
-    asset_tag: Code
-    name: Name
-
-
-class AssetPatch(_AssetFields):
-    """Fields of an asset to change; a given `epc`/`barcode` is added as an identifier."""
-
-    name: Name | None = None
-
-
-class IdentifierIn(_In):
-    """Another scanned form to attach to an asset."""
-
-    code: Annotated[str, Field(min_length=1, max_length=1024)]
-    symbology: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+__all__ = [
+    "AssetIn",
+    "AssetPatch",
+    "IdentifierIn",
+    "LocationIn",
+    "LocationOut",
+    "LocationPatch",
+    "PersonIn",
+    "PersonOut",
+    "PersonPatch",
+    "ReadPointIn",
+    "ReadPointOut",
+    "ReadPointPatch",
+]
 
 
 def _now() -> datetime:
@@ -319,7 +250,7 @@ def update_asset(session: Session, asset_tag: str, data: AssetPatch) -> Asset:
     return row
 
 
-def _add_form_identifiers(session: Session, asset: Asset, data: _AssetFields) -> None:
+def _add_form_identifiers(session: Session, asset: Asset, data: AssetFields) -> None:
     if data.epc is not None:
         attach_identifier(session, asset, data.epc, "epc")
     if data.barcode is not None:
@@ -372,34 +303,6 @@ def identifiers_of(session: Session, asset_ids: list[int]) -> dict[int, list[Ass
         for row in rows:
             out[row.asset_id].append(row)
     return out
-
-
-class LocationOut(BaseModel):
-    """A location as the API shows it."""
-
-    code: str
-    name: str
-    parent: str | None
-    gln: str | None
-
-
-class PersonOut(BaseModel):
-    """A person as the API shows it."""
-
-    code: str
-    name: str
-    email: str | None
-    active: bool
-
-
-class ReadPointOut(BaseModel):
-    """A read point as the API shows it."""
-
-    code: str
-    name: str | None
-    location: str | None
-    inside: str | None
-    outside: str | None
 
 
 def _code_of(session: Session, location_id: int | None) -> str | None:
