@@ -51,19 +51,17 @@ def event_time(
     """The time an event is ordered by, and its flag: the wall clock `observed_at` unless the
     boot's anchor disagrees by more than `tolerance_ns` (then the anchor's estimate,
     "clock-corrected"); anything after `receipt` becomes `receipt` ("future")."""
-    receipt_ns = to_ns(receipt)
-    wall_ns = to_ns(observed_at)
-    chosen, flag = wall_ns, None
     if anchor is not None:
+        wall_ns = to_ns(observed_at)
         estimate = mono_ns + anchor.offset_ns
         if abs(estimate - wall_ns) > tolerance_ns + anchor.error_ns:
-            chosen, flag = estimate, FLAG_CORRECTED
-    if chosen > receipt_ns:
-        return from_ns(receipt_ns), FLAG_FUTURE
-    if chosen < 0:
-        # Before 1970 is impossible for any event this system sees; keep the epoch as a floor.
-        return _EPOCH, flag or FLAG_CORRECTED
-    return from_ns(chosen), flag
+            if estimate > to_ns(receipt):
+                return receipt, FLAG_FUTURE
+            # Before 1970 is impossible for any event this system sees: the epoch is a floor.
+            return from_ns(max(estimate, 0)), FLAG_CORRECTED
+    if observed_at > receipt:
+        return receipt, FLAG_FUTURE
+    return observed_at, None
 
 
 def load_anchors(session: Session, device_id: str, boot_ids: set[str]) -> dict[str, Anchor]:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from sync_server.models import AssetIdentifier, AssetState, Event, Location, ReadPoint
-from sync_server.services.bulk import dialect_insert, executemany
+from sync_server.services.bulk import Memo, dialect_insert, executemany
 
 _LOGGER = logging.getLogger(__name__)
 KEY_MAX = 1024
@@ -195,7 +195,9 @@ def _guard(session: Session, cols: tuple[str, ...], excluded: Any) -> ColumnElem
     )
 
 
-def _upsert(session: Session, rows: list[dict[str, Any]], cols: tuple[str, ...]) -> None:
+def _upsert(
+    session: Session, rows: list[dict[str, Any]], cols: tuple[str, ...], memo: Memo
+) -> None:
     if not rows:
         return
     rows.sort(key=lambda r: r["asset_id"])  # one lock order for every writer: no deadlocks
@@ -207,7 +209,7 @@ def _upsert(session: Session, rows: list[dict[str, Any]], cols: tuple[str, ...])
         set_={n: ins.excluded[n] for n in names},
         where=_guard(session, cols, ins.excluded),
     )
-    executemany(session, table, stmt, rows)
+    executemany(session, table, stmt, rows, memo)
 
 
 def _lock_states(session: Session, asset_ids: set[int]) -> None:
@@ -227,12 +229,15 @@ def _lock_states(session: Session, asset_ids: set[int]) -> None:
     )
 
 
-def apply_events(session: Session, events: Iterable[Mapping[str, Any]]) -> None:
+def apply_events(
+    session: Session, events: Iterable[Mapping[str, Any]], memo: Memo | None = None
+) -> None:
     """Fold stored events into AssetState with the guarded last-writer-wins upsert."""
     loc, cust = _winners(events)
     _lock_states(session, set(loc) | set(cust))
-    _upsert(session, [_loc_values(a, e) for a, e in loc.items()], _LOC_COLS)
-    _upsert(session, [_cust_values(a, e) for a, e in cust.items()], _CUST_COLS)
+    memo = {} if memo is None else memo
+    _upsert(session, [_loc_values(a, e) for a, e in loc.items()], _LOC_COLS, memo)
+    _upsert(session, [_cust_values(a, e) for a, e in cust.items()], _CUST_COLS, memo)
 
 
 _STATE_FIELDS = (
