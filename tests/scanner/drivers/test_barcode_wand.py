@@ -143,3 +143,19 @@ async def test_wand_driver_missing_port_keeps_retrying(tmp_path: Path):
         await wait_state(driver, DriverState.RECONNECTING)
         assert port in (driver.health().last_error or "")
     assert driver.health().state == DriverState.STOPPED
+
+
+async def test_wand_driver_second_reader_of_a_port_is_refused():
+    profile = load_profile("generic-serial-wand")
+    with PtyPair() as pty:
+        source = SourceConfig(profile=profile.id, port=pty.path)
+        first = BarcodeWandDriver(profile, source, STATION)
+        second = BarcodeWandDriver(profile, source, STATION, retry_base_s=0.01)
+        reads = Reads()
+        async with running(first, reads):
+            await wait_state(first, DriverState.CONNECTED)
+            async with running(second, Reads()):
+                await wait_state(second, DriverState.RECONNECTING)
+                assert "lock" in (second.health().last_error or "")
+                await WandSim(profile, pty).scan("ONLY-ONCE")
+                assert [r.code for r in await reads.wait_for(1)] == ["ONLY-ONCE"]
