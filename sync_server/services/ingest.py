@@ -4,20 +4,19 @@ Rows go in with bulk Core statements: the ORM per event is far too slow for the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import case, or_, update
-from sqlmodel import Session, col, select
+from pydantic import TypeAdapter, ValidationError
+from sqlmodel import Session
 
 from shared.wire import MAX_BATCH_EVENTS, BatchAck, BatchIn, EventIn, RejectedOut
-from sync_server.models import Device, Event, IngestBatch, RejectedEvent, Stream
-from sync_server.services import Busy, Conflict, Forbidden, InvalidInput, TooLarge
+from sync_server.models import Event, RejectedEvent
+from sync_server.services import Busy, Conflict, Forbidden, InvalidInput, TooLarge, streams
 from sync_server.services.bulk import Memo, dialect_insert, executemany
 from sync_server.services.clock import Anchor, anchor_from_sync, event_time, load_anchors
 from sync_server.services.clock import store_anchor as _store_anchor
@@ -107,24 +106,25 @@ def ingest_batch(session: Session, batch: BatchIn, ctx: SyncContext) -> BatchAck
         raise Forbidden(f"device_id {batch.device_id!r} is not this token's device")
     batch_id, stream_id = str(batch.batch_id), str(batch.stream_id)
     digest = batch_hash(batch)
-    known = session.get(IngestBatch, batch_id)
-    if known is not None and (known.body_hash, known.device_id, known.stream_id) != (
-        digest,
-        batch.device_id,
-        stream_id,
-    ):
+    known = streams.known_batch(session, batch_id)
+    if known is not None and known != (digest, batch.device_id, stream_id):
         raise Conflict(f"batch {batch_id} was already received with other contents")
-    stream = _lock_stream(session, stream_id, ctx.device_id)
+    stream = streams.lock_stream(session, stream_id, ctx.device_id)
     anchors = _anchors(session, batch, ctx)
     plan = _plan(session, batch, ctx, stream_id, anchors)
     memo: Memo = {}
     _insert_new(session, Event, plan.rows, memo)
     _insert_new(session, RejectedEvent, plan.rejected, memo)
     apply_events(session, plan.rows, memo)
-    hwm = _advance_hwm(session, stream, plan.held)
-    _touch_device(session, ctx, batch, plan.rows)
+    hwm = streams.advance_hwm(session, stream, plan.held)
+    newest = max((r["event_time"] for r in plan.rows), default=None)
+    streams.touch_device(
+        session, ctx.device_id, ctx.receipt, batch.clock.wall, len(batch.events), newest
+    )
     if known is None:
-        _record_batch(session, batch_id, batch, digest, ctx.receipt)
+        streams.record_batch(
+            session, batch_id, batch.device_id, stream_id, digest, len(batch.events), ctx.receipt
+        )
     return BatchAck(
         hwm=hwm,
         inserted=len(plan.rows),
@@ -138,24 +138,6 @@ def _dialect_insert(session: Session, model: Any) -> Any:
     return dialect_insert(session, model.__table__)
 
 
-def _lock_stream(session: Session, stream_id: str, device_id: str) -> Stream:
-    # The row lock serialises batches of one stream on PostgreSQL (SQLite: BEGIN IMMEDIATE).
-    session.execute(
-        _dialect_insert(session, Stream)
-        .values(stream_id=stream_id, device_id=device_id, hwm=0, max_seq=0)
-        .on_conflict_do_nothing(index_elements=["stream_id"])
-    )
-    stream = session.exec(
-        select(Stream)
-        .where(Stream.stream_id == stream_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if stream.device_id != device_id:
-        raise Forbidden(f"stream {stream_id} belongs to another device")
-    return stream
-
-
 def _anchors(session: Session, batch: BatchIn, ctx: SyncContext) -> dict[str, Anchor]:
     boots = {ev["boot_id"] for ev in batch.events if isinstance(ev.get("boot_id"), str)}
     anchors = load_anchors(session, ctx.device_id, boots - {batch.clock.boot_id})
@@ -163,23 +145,6 @@ def _anchors(session: Session, batch: BatchIn, ctx: SyncContext) -> dict[str, An
     _store_anchor(session, ctx.device_id, batch.clock.boot_id, current, ctx.receipt)
     anchors[batch.clock.boot_id] = current
     return anchors
-
-
-def _held_seqs(session: Session, stream_id: str, seqs: Iterable[int]) -> set[int]:
-    wanted = set(seqs)
-    if not wanted:
-        return set()
-    low, high = min(wanted), max(wanted)
-    held: set[int] = set()
-    for model in (Event, RejectedEvent):
-        seq_col = col(model.seq)
-        rows = session.exec(
-            select(seq_col).where(
-                col(model.stream_id) == stream_id, seq_col >= low, seq_col <= high
-            )
-        ).all()
-        held.update(s for s in rows if s in wanted)
-    return held
 
 
 def _plan(
@@ -190,22 +155,37 @@ def _plan(
     anchors: dict[str, Anchor],
 ) -> _Plan:
     plan = _Plan()
-    already = _held_seqs(session, stream_id, (ev["seq"] for ev in batch.events))
-    plan.held |= already
-    valid: list[tuple[EventIn, dict[str, Any]]] = []
+    plan.held |= streams.held_seqs(session, stream_id, (ev["seq"] for ev in batch.events))
+    fresh: list[dict[str, Any]] = []
     for raw in batch.events:
-        seq = raw["seq"]
-        if seq in plan.held:
+        if raw["seq"] in plan.held:
             plan.duplicates += 1
-            continue
-        plan.held.add(seq)
-        ev, reason = _validate(raw)
+        else:
+            plan.held.add(raw["seq"])
+            fresh.append(raw)
+    valid: list[EventIn] = []
+    for raw, (ev, reason) in zip(fresh, _validate_all(fresh), strict=True):
         if ev is None:
             plan.rejected.append(_rejection(raw, reason, stream_id, batch, ctx))
         else:
-            valid.append((ev, raw))
-    plan.rows = _rows(session, [ev for ev, _ in valid], stream_id, batch, ctx, anchors)
+            valid.append(ev)
+    plan.rows = _rows(session, valid, stream_id, batch, ctx, anchors)
     return plan
+
+
+@functools.cache
+def _event_list() -> TypeAdapter[list[EventIn]]:
+    return TypeAdapter(list[EventIn])
+
+
+def _validate_all(raws: list[dict[str, Any]]) -> list[tuple[EventIn | None, str]]:
+    # One validator call for the whole list is much cheaper than one per event; only when
+    # some event is bad does each get its own call, to say which and why.
+    try:
+        events = _event_list().validate_python(raws)
+    except ValidationError:
+        return [_validate(raw) for raw in raws]
+    return [_check(ev) for ev in events]
 
 
 def _clean_text(value: str) -> bool:
@@ -223,6 +203,10 @@ def _validate(raw: dict[str, Any]) -> tuple[EventIn | None, str]:
         ev = EventIn.model_validate(raw)
     except ValidationError as err:
         return None, describe_errors(err)
+    return _check(ev)
+
+
+def _check(ev: EventIn) -> tuple[EventIn | None, str]:
     texts = [getattr(ev, name) for name in _TEXT_FIELDS]
     if not _clean_text("".join(t for t in texts if t is not None)):  # one check, not eight
         bad = next(n for n, t in zip(_TEXT_FIELDS, texts, strict=True) if t and not _clean_text(t))
@@ -300,7 +284,7 @@ def _rows(
 
 def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]], memo: Memo) -> None:
     # The stream row lock (PostgreSQL) or the write lock (SQLite) means no one else can have
-    # stored these seqs since _held_seqs looked; if the count disagrees anyway, redo the batch.
+    # stored these seqs since held_seqs looked; if the count disagrees anyway, redo the batch.
     if not rows:
         return
     stmt = _dialect_insert(session, model).on_conflict_do_nothing(
@@ -309,63 +293,3 @@ def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]], memo: 
     written = executemany(session, model.__table__, stmt, rows, memo)
     if written not in (-1, len(rows)):
         raise RetryBatch(f"{len(rows) - written} events were stored concurrently")
-
-
-def _advance_hwm(session: Session, stream: Stream, held: set[int]) -> int:
-    hwm, top = stream.hwm, max(stream.max_seq, max(held, default=0))
-    if stream.max_seq > hwm:
-        # Something above the old hwm was already held (a gap): look at everything past it.
-        held = held | _held_above(session, stream.stream_id, hwm)
-    while hwm + 1 in held:
-        hwm += 1
-    stream.hwm, stream.max_seq = hwm, top
-    session.add(stream)
-    return hwm
-
-
-def _held_above(session: Session, stream_id: str, hwm: int) -> set[int]:
-    held: set[int] = set()
-    for model in (Event, RejectedEvent):
-        held.update(
-            session.exec(
-                select(col(model.seq)).where(col(model.stream_id) == stream_id, model.seq > hwm)
-            ).all()
-        )
-    return held
-
-
-def _touch_device(
-    session: Session, ctx: SyncContext, batch: BatchIn, stored: list[dict[str, Any]]
-) -> None:
-    values: dict[str, Any] = {
-        "last_sync_at": ctx.receipt,
-        "last_clock_wall": batch.clock.wall,
-        "last_batch_events": len(batch.events),
-    }
-    newest = max((r["event_time"] for r in stored), default=None)
-    if newest is not None:
-        before = Device.__table__.c.last_event_observed_at  # type: ignore[attr-defined]
-        values["last_event_observed_at"] = case(
-            (or_(before.is_(None), before < newest), newest), else_=before
-        )
-    table = Device.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
-        update(table).where(table.c.device_id == ctx.device_id).values(values)
-    )
-
-
-def _record_batch(
-    session: Session, batch_id: str, batch: BatchIn, digest: str, now: datetime
-) -> None:
-    session.execute(
-        _dialect_insert(session, IngestBatch)
-        .values(
-            batch_id=batch_id,
-            device_id=batch.device_id,
-            stream_id=str(batch.stream_id),
-            body_hash=digest,
-            event_count=len(batch.events),
-            received_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["batch_id"])
-    )
