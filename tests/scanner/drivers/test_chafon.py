@@ -23,7 +23,7 @@ EPC_B = "300833B2DDD9014000000001"
 
 
 async def test_chafon_driver_288_reads_tags_per_antenna_with_rssi():
-    profile = fast_profile("chafon-cf-ru6402", antenna_ports=[1, 2])
+    profile = fast_profile("chafon-cf-ru6402", antenna_ports=[1, 2], response_timeout_s=1.0)
     with PtyPair() as pty:
         sim = ChafonSim(
             pty, tags=[], rate=400, seed=1, antennas=4, dialect="uhfreader288", rssi_offset_db=129
@@ -47,7 +47,7 @@ async def test_chafon_driver_288_reads_tags_per_antenna_with_rssi():
 
 
 async def test_chafon_driver_18_answer_mode_reads_and_sets_up():
-    profile = fast_profile("chafon-cf-ru5102")
+    profile = fast_profile("chafon-cf-ru5102", response_timeout_s=1.0)
     with PtyPair() as pty:
         sim = ChafonSim(pty, tags=[EPC_A], rate=200, no_tag_as_fb=True)
         driver = ChafonDriver(profile, source(pty.path), STATION)
@@ -62,7 +62,7 @@ async def test_chafon_driver_18_answer_mode_reads_and_sets_up():
 
 
 async def test_chafon_driver_scan_mode_pushes_and_leaves_scan_mode_on_stop():
-    profile = fast_profile("zkhy-zk-rfid102")
+    profile = fast_profile("zkhy-zk-rfid102", response_timeout_s=1.0)
     with PtyPair() as pty:
         sim = ChafonSim(pty, tags=[EPC_B], rate=100)
         driver = ChafonDriver(profile, source(pty.path), STATION)
@@ -75,7 +75,7 @@ async def test_chafon_driver_scan_mode_pushes_and_leaves_scan_mode_on_stop():
 
 
 async def test_chafon_driver_starts_with_a_reader_left_in_scan_mode():
-    profile = fast_profile("chafon-cf-ru5102")
+    profile = fast_profile("chafon-cf-ru5102", response_timeout_s=1.0)
     with PtyPair() as pty:
         sim = ChafonSim(pty, tags=[EPC_A], rate=100)
         sim.read_mode = 1  # left in scan mode by someone else
@@ -114,7 +114,7 @@ async def test_chafon_driver_reboot_mid_stream_reinitialises_and_reads_on():
 
 
 async def test_chafon_driver_reads_through_dropped_and_corrupted_bytes():
-    profile = fast_profile("chafon-cf-ru5102")
+    profile = fast_profile("chafon-cf-ru5102", response_timeout_s=1.0)
     with PtyPair() as pty:
         faults = LineFaults(drop_rate=0.002, corrupt_rate=0.002)
         sim = ChafonSim(pty, tags=[EPC_A, EPC_B], rate=500, seed=3, faults=faults)
@@ -128,7 +128,7 @@ async def test_chafon_driver_reads_through_dropped_and_corrupted_bytes():
 
 
 async def test_chafon_driver_unplugged_reports_and_reconnects(tmp_path):
-    profile = fast_profile("chafon-cf-ru5102")
+    profile = fast_profile("chafon-cf-ru5102", response_timeout_s=1.0)
     first, second = PtyPair(), PtyPair()
     link = tmp_path / "ttyUSB-chafon"
     try:
