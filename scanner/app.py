@@ -299,6 +299,8 @@ def run_agent(config: Path) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # One line per POST drowns the status line; sync failures are logged by the sync loop.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         agent = Agent(load_station(config))
     except (StationFileError, AgentError) as err:

@@ -103,7 +103,10 @@ async def test_agent_wand_scans_reach_server_with_station_fields(tmp_path: Path)
             await sim.scan("LOC:B2")
             await sim.scan("EMP:P7")
             await sim.scan("AST-9")
+            scanned = time.monotonic()
             await until(lambda: len(server.held) == 1, "one event on the server")
+            # Contract 2.1: with the server reachable, a read is stored within 5 s.
+            assert time.monotonic() - scanned < 5.0
             assert not task.done()
         assert task.result() == 0
     event = server.held[1]
