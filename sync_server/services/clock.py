@@ -81,20 +81,12 @@ def load_anchors(session: Session, device_id: str, boot_ids: set[str]) -> dict[s
 def store_anchor(
     session: Session, device_id: str, boot_id: str, anchor: Anchor, now: datetime
 ) -> None:
-    """Keep `anchor` as the newest anchor of (device, boot)."""
-    row = session.exec(
-        select(ClockAnchor).where(
-            ClockAnchor.device_id == device_id, ClockAnchor.boot_id == boot_id
-        )
-    ).first()
-    if row is None:
-        row = ClockAnchor(
-            device_id=device_id,
-            boot_id=boot_id,
-            offset_ns=anchor.offset_ns,
-            error_ns=anchor.error_ns,
-            updated_at=now,
-        )
-    else:
-        row.offset_ns, row.error_ns, row.updated_at = anchor.offset_ns, anchor.error_ns, now
-    session.add(row)
+    """Keep `anchor` as the newest anchor of (device, boot); one upsert, safe under races."""
+    from sync_server.services.bulk import dialect_insert
+
+    values = {"offset_ns": anchor.offset_ns, "error_ns": anchor.error_ns, "updated_at": now}
+    stmt = dialect_insert(session, ClockAnchor.__table__).values(  # type: ignore[attr-defined]
+        device_id=device_id, boot_id=boot_id, **values
+    )
+    stmt = stmt.on_conflict_do_update(index_elements=["device_id", "boot_id"], set_=values)
+    session.connection().execute(stmt)
