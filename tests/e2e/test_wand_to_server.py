@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import random
 import signal
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -187,3 +189,35 @@ async def test_e2e_wand_garbage_and_overlong_lines_do_not_stop_good_scans(db_url
     log = agent.proc.text()
     assert "unreadable line ignored" in log
     assert "line longer than 4096 bytes dropped" in log
+
+
+@pytest.mark.soak
+@pytest.mark.timeout(1800)
+async def test_e2e_soak_repeated_kills_at_random_points(db_url, site: Site, wand):
+    sqlite_only(db_url)
+    pty, sim = wand
+    rng = random.Random(20261125)
+    agent = AgentProc(site, pty.path)
+    typed: list[str] = []
+    for cycle in range(int(os.environ.get("SCANSTATION_SOAK_CYCLES", "10"))):
+        await agent.start()
+        codes = [f"SOAK-{cycle:03d}-{i:04d}" for i in range(rng.randrange(50, 400))]
+        typed += codes
+        burst = asyncio.create_task(sim.scan_all(codes, rate=rng.choice([100, 300, 1000])))
+        target = agent.committed() + rng.randrange(1, len(codes))
+        await wait_until(lambda t=target, b=burst: agent.committed() >= t or b.done(), "commits")
+        assert agent.proc is not None
+        agent.proc.send(signal.SIGKILL)
+        burst.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await burst
+        assert await agent.proc.wait_exit() == -signal.SIGKILL
+        conn = sqlite3.connect(agent.queue)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+    await agent.start()
+    typed.append("SOAK-LAST")
+    await sim.scan("SOAK-LAST")
+    await wait_until(lambda: _drained(site, agent, "SOAK-LAST"), "the final drain", within=300)
+    assert agent.proc is not None and await agent.proc.stop() == 0
+    _assert_exactly_once(await site.unknown_counts(), agent.committed(), set(typed))
