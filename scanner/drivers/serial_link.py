@@ -33,6 +33,9 @@ async def open_serial(
             stopbits=line.stopbits,
             xonxoff=line.flow_control == "software",
             rtscts=line.flow_control == "hardware",
+            # One reader, one owner: a second agent (or a stale retry loop) must not share
+            # the port and steal its replies.
+            exclusive=True,
         )
     except (serial.SerialException, OSError, ValueError) as err:
         raise DriverError(f"cannot open {port} at {line.baudrate} baud: {err}") from err

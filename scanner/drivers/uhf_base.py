@@ -98,7 +98,9 @@ class UhfSerialDriver:
             self._health.state = DriverState.STOPPED
 
     def _record_error(self, message: str) -> None:
-        _LOGGER.warning("%s: %s", self._name, message)
+        # A fault that repeats every round (say, a missing antenna) is logged once.
+        level = logging.DEBUG if message == self._health.last_error else logging.WARNING
+        _LOGGER.log(level, "%s: %s", self._name, message)
         self._health.last_error = message
 
     async def _connection(self, sink: ReadSink) -> None:
@@ -117,7 +119,8 @@ class UhfSerialDriver:
                             writer.write(action.data)
             writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await writer.wait_closed()
 
     async def _pump(
         self,
@@ -130,7 +133,10 @@ class UhfSerialDriver:
             due = session.deadline()
             timeout = None if due is None else max(0.0, due - time.monotonic())
             try:
-                data = await asyncio.wait_for(reader.read(4096), timeout)
+                # asyncio.timeout, not wait_for: 3.11's wait_for can hang when it is cancelled
+                # while its own timeout (often 0 here) cancels the read.
+                async with asyncio.timeout(timeout):
+                    data = await reader.read(4096)
             except TimeoutError:
                 stamp = (wall_now(), mono_ns())
                 await self._apply(session.tick(time.monotonic()), writer, sink, stamp)
@@ -191,6 +197,7 @@ class UhfSerialDriver:
                 raise DriverError(f"{self.port}: {action.message}")
             self._record_error(action.message)
         elif isinstance(action, Restarted):
+            self._health.state = DriverState.STARTING
             self._record_error(f"reader restarted: {action.reason}; re-initialising")
             self._health.details["restarts"] = str(
                 int(self._health.details.get("restarts", "0")) + 1

@@ -11,6 +11,7 @@ import abc
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import termios
 from dataclasses import dataclass, field
@@ -165,6 +166,7 @@ class UhfSim(abc.ABC):
         self.faults = faults or LineFaults()
         self.received: list[bytes] = []  # every chunk the host wrote, for tests
         self.sent_frames = 0
+        self.overrun = 0  # bytes lost because the host was not reading
 
     @property
     def line_ok(self) -> bool:
@@ -182,10 +184,21 @@ class UhfSim(abc.ABC):
         if not self.line_ok:
             # A UART at another rate turns every frame into framing errors and junk bytes.
             junk = bytes(b for b in self.rng.randbytes(len(data)) if b != self.frame_head)
-            self.pty.write(junk)
+            self._write(junk)
             return
         self.sent_frames += 1
-        self.pty.write(self.faults.apply(data, self.rng))
+        self._write(self.faults.apply(data, self.rng))
+
+    def _write(self, data: bytes) -> None:
+        # Never block: when the host does not read, a UART's bytes are lost (an overrun),
+        # and a blocking write here would stall the event loop the host runs on.
+        try:
+            written = os.write(self.pty.master, data)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            return  # the pty is gone
+        self.overrun += len(data) - written
 
     async def serve(self) -> None:
         """Answer commands and stream reads until the pty is closed (device unplugged)."""

@@ -41,7 +41,7 @@ async def test_mercury_driver_wrong_baud_rate_is_a_clear_error():
         sim = MercurySim(pty, tags=[EPC], rate=10, baudrate=9600)
         driver = MercuryDriver(profile, source(pty.path), STATION, backoff_s=0.05)
         async with serving(sim), running(driver):
-            await wait_until(lambda: driver.health().last_error is not None)
+            await wait_until(lambda: "baud" in (driver.health().last_error or ""))
             error = driver.health().last_error or ""
             assert pty.path in error
             assert "115200 baud" in error
@@ -67,3 +67,16 @@ async def test_mercury_driver_reboot_mid_stream_reinitialises_and_reads_on():
             assert read.code == EPC
             assert sim.region == 0x0D  # configured again after the reboot
             assert healthy(driver)()
+
+
+async def test_mercury_driver_stops_the_stream_when_cancelled():
+    profile = fast_profile("sparkfun-m6e-nano")
+    with PtyPair() as pty:
+        sim = MercurySim(pty, tags=[EPC], rate=50)
+        driver = MercuryDriver(profile, source(pty.path), STATION)
+        async with serving(sim):
+            async with running(driver) as reads:
+                await next_read(reads)
+                assert sim.streaming
+            await wait_until(lambda: not sim.streaming)  # the module is left quiet
+            assert driver.health().state == "stopped"

@@ -45,7 +45,7 @@ async def test_r2000_driver_wrong_baud_rate_is_a_clear_error():
         sim = R2000Sim(pty, tags=[EPC_A], rate=10, baudrate=38400)
         driver = R2000Driver(profile, source(pty.path), STATION, backoff_s=0.05)
         async with serving(sim), running(driver):
-            await wait_until(lambda: driver.health().last_error is not None)
+            await wait_until(lambda: "baud" in (driver.health().last_error or ""))
             error = driver.health().last_error or ""
             assert pty.path in error and "115200 baud" in error
             assert "38400" in error  # the profile's other supported rate is suggested

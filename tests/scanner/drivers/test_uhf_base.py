@@ -41,6 +41,9 @@ async def test_uhf_driver_reconnects_when_the_port_is_re_enumerated(tmp_path):
             async with serving(MercurySim(first, tags=[EPC_A], rate=100)) as sim:
                 assert (await next_read(reads)).code == EPC_A
                 sim.unplug()
+                # udev removes the stable link with the device; a link left pointing at the
+                # dead tty would let the driver open whatever pty reuses that number.
+                repoint(link, str(tmp_path / "unplugged"))
                 await wait_until(lambda: driver.health().state == "reconnecting")
             assert "disappeared" in (driver.health().last_error or "")
             repoint(link, second.path)
@@ -89,7 +92,7 @@ async def test_uhf_driver_survives_dropped_and_corrupted_bytes(protocol):
                 fast_profile("yanzeo-r2000"), source(pty.path), STATION, backoff_s=0.05
             )
         async with serving(sim), running(driver) as reads:
-            codes = {(await next_read(reads)).code for _ in range(200)}
+            codes = {(await next_read(reads, within=15)).code for _ in range(100)}
         assert codes <= {EPC_A, EPC_B}  # damaged frames are dropped, never misread
         assert faults.dropped + faults.corrupted > 0
 

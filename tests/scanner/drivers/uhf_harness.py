@@ -62,7 +62,8 @@ async def running(driver: Any) -> AsyncIterator[asyncio.Queue[RawRead]]:
 
 
 async def next_read(reads: asyncio.Queue[RawRead], within: float = 5.0) -> RawRead:
-    return await asyncio.wait_for(reads.get(), within)
+    async with asyncio.timeout(within):
+        return await reads.get()
 
 
 async def drain(reads: asyncio.Queue[RawRead]) -> None:
