@@ -23,17 +23,20 @@ def build_router() -> APIRouter:
     r.add_api_route(
         "/assets", create_asset, methods=["POST"], response_model=AssetOut, status_code=201
     )
-    r.add_api_route("/assets/{asset_tag}", get_asset, methods=["GET"], response_model=AssetOut)
-    r.add_api_route("/assets/{asset_tag}", patch_asset, methods=["PATCH"], response_model=AssetOut)
+    # {asset_tag:path}: a tag may contain "/" (sent as %2F); the longer routes come first.
     r.add_api_route(
-        "/assets/{asset_tag}/history", history, methods=["GET"], response_model=HistoryOut
+        "/assets/{asset_tag:path}/history", history, methods=["GET"], response_model=HistoryOut
     )
     r.add_api_route(
-        "/assets/{asset_tag}/identifiers",
+        "/assets/{asset_tag:path}/identifiers",
         add_identifier,
         methods=["POST"],
         response_model=AssetOut,
         status_code=201,
+    )
+    r.add_api_route("/assets/{asset_tag:path}", get_asset, methods=["GET"], response_model=AssetOut)
+    r.add_api_route(
+        "/assets/{asset_tag:path}", patch_asset, methods=["PATCH"], response_model=AssetOut
     )
     return r
 

@@ -29,8 +29,8 @@ def build_router() -> APIRouter:
     ):
         r.add_api_route(path, lister, methods=["GET"], response_model=list[out])  # type: ignore[valid-type]
         r.add_api_route(path, creator, methods=["POST"], response_model=out, status_code=201)
-        r.add_api_route(path + "/{code}", getter, methods=["GET"], response_model=out)
-        r.add_api_route(path + "/{code}", patcher, methods=["PATCH"], response_model=out)
+        r.add_api_route(path + "/{code:path}", getter, methods=["GET"], response_model=out)
+        r.add_api_route(path + "/{code:path}", patcher, methods=["PATCH"], response_model=out)
     return r
 
 

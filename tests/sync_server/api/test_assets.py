@@ -241,3 +241,20 @@ async def test_assets_ops_endpoints(server):
     spec = (await server.client.get("/openapi.json")).json()
     assert "/api/v1/sync/batches" in spec["paths"] and "/api/v1/lookup" in spec["paths"]
     assert (await server.client.get("/docs")).status_code == 200
+
+
+async def test_assets_tags_with_slashes_and_unicode_work_url_encoded(server):
+    admin = await _setup(server)
+    tag = "IT/LAPTOP 7 ä"
+    r = await server.client.post(
+        "/api/v1/assets", json={"asset_tag": tag, "name": "x", "barcode": "SLASH-7"}, headers=admin
+    )
+    assert r.status_code == 201, r.text
+    quoted = urllib.parse.quote(tag, safe="")
+    assert (await server.client.get(f"/api/v1/assets/{quoted}", headers=admin)).json()[
+        "asset_tag"
+    ] == tag
+    hist = await server.client.get(f"/api/v1/assets/{quoted}/history", headers=admin)
+    assert hist.status_code == 200 and hist.json() == {"asset_tag": tag, "events": []}
+    r = await server.client.patch(f"/api/v1/assets/{quoted}", json={"name": "y"}, headers=admin)
+    assert r.json()["name"] == "y"
