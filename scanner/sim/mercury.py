@@ -49,10 +49,11 @@ class MercurySim(UhfSim):
         version: m.MercuryVersion = NANO_VERSION,
         start_in_bootloader: bool = False,
         faults: LineFaults | None = None,
+        rssi: float = -55.0,
     ) -> None:
         super().__init__(
             pty, tags=tags, rate=rate, seed=seed, baudrate=baudrate, antennas=antennas,
-            faults=faults,
+            faults=faults, rssi=rssi,
         )  # fmt: skip
         self.version = version
         self.power_limits = (round(min_power_dbm * 100), round(max_power_dbm * 100))

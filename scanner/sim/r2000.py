@@ -51,10 +51,11 @@ class R2000Sim(UhfSim):
         boot_silence_s: float = 0.2,
         no_tag_as_error: bool = False,
         faults: LineFaults | None = None,
+        rssi: float = -55.0,
     ) -> None:
         super().__init__(
             pty, tags=tags, rate=rate, seed=seed, baudrate=baudrate, antennas=antennas,
-            faults=faults,
+            faults=faults, rssi=rssi,
         )  # fmt: skip
         self.address = address
         self.max_power = max_power_dbm

@@ -156,10 +156,13 @@ class UhfSim(abc.ABC):
         baudrate: int = 115200,
         antennas: int = 1,
         faults: LineFaults | None = None,
+        rssi: float = -55.0,
     ) -> None:
         self.pty = pty
         self.rng = random.Random(seed)
-        self.population = TagPopulation(tags, self.rng)
+        self.population = TagPopulation([], self.rng)
+        for epc in tags:
+            self.population.place(epc, rssi=rssi)
         self.schedule = ReadSchedule(rate)
         self.baudrate = baudrate
         self.antennas = antennas

@@ -59,3 +59,12 @@ def test_termios_speed_names_the_rate():
     assert termios_speed(115200) == termios.B115200
     with pytest.raises(ValueError, match="12345"):
         termios_speed(12345)
+
+
+def test_sim_places_its_tags_at_the_configured_rssi():
+    from scanner.sim.mercury import MercurySim
+    from scanner.sim.pty import PtyPair
+
+    with PtyPair() as pty:
+        sim = MercurySim(pty, tags=[EPC_A, EPC_B], rate=1, rssi=-72.0)
+        assert {t.rssi for t in sim.population.tags.values()} == {-72.0}
