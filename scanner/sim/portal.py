@@ -14,6 +14,7 @@ import logging
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,8 +107,26 @@ def portal_reads(
                     yield t, epc, antenna
 
 
-# The population hook a UHF simulator offers: set the antennas (and RSSI) a tag is seen on.
+# Sets the antennas (and RSSI) a tag is seen on; no antennas = out of every field.
 PlaceTag = Callable[[str, Sequence[int], float], None]
+
+
+class _Population(Protocol):
+    def place(self, epc: str, antennas: tuple[int, ...] = (), rssi: float = -55.0) -> None: ...
+
+    def remove(self, epc: str) -> None: ...
+
+
+def place_on(population: _Population) -> PlaceTag:
+    """The `PlaceTag` hook for a UHF simulator's `population` (scanner.sim.uhf_base)."""
+
+    def place(epc: str, antennas: Sequence[int], rssi: float) -> None:
+        if antennas:
+            population.place(epc, antennas=tuple(antennas), rssi=rssi)
+        else:
+            population.remove(epc)  # an empty antenna tuple would mean "every antenna"
+
+    return place
 
 
 async def dock_door_scenario(
