@@ -8,6 +8,7 @@ lines for fault tests. Seeded, so a failing run can be replayed.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 from collections.abc import Iterable
@@ -62,13 +63,21 @@ class WandSim:
 
     async def send_raw(self, data: bytes) -> None:
         """Write `data` as is, in chunks of `chunk_size` with `char_delay_s` between them."""
-        if not self.chunk_size:
-            self.pty.write(data)
-            return
-        for start in range(0, len(data), self.chunk_size):
-            self.pty.write(data[start : start + self.chunk_size])
-            if self.char_delay_s:
+        step = self.chunk_size or len(data) or 1
+        for start in range(0, len(data), step):
+            await self._write(data[start : start + step])
+            if self.chunk_size and self.char_delay_s:
                 await asyncio.sleep(self.char_delay_s)
+
+    async def _write(self, data: bytes) -> None:
+        # A full pty (nobody reading) waits on the loop instead of blocking it, so a driver
+        # on the same loop can still drain it.
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(self.pty.master, view) :]
+            except BlockingIOError:
+                await asyncio.sleep(0.005)
 
     async def send_garbage(self, length: int = 32) -> bytes:
         """Line noise: random bytes ending in the terminator, so it lands as one bad line."""

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -40,3 +43,17 @@ def test_wand_sim_frame_has_prefix_suffix_and_terminator():
         assert WandSim(profile, pty).frame("]C1010950110153000317") == (
             b"<]C1010950110153000317>\r"
         )
+
+
+async def test_wand_sim_waits_on_a_full_pty_without_blocking_the_loop():
+    with PtyPair() as pty:
+        sim = WandSim(WAND_PROFILES[0], pty)
+        typing = asyncio.create_task(sim.send_raw(b"X" * 1_000_000))  # nobody reads
+        ticks = 0
+        for _ in range(20):
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert ticks == 20 and not typing.done()
+        typing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await typing
