@@ -172,8 +172,10 @@ class MercuryFramer:
 
     def feed(self, data: bytes) -> list[MercuryFrame]:
         """Add bytes; return the complete valid frames."""
-        parse = decode_response if self._responses else decode_command
-        return [parse(raw) for raw in self._splitter.feed(data)]
+        raws = self._splitter.feed(data)  # length and CRC already checked by the splitter
+        if self._responses:
+            return [MercuryFrame(r[2], r[5:-2], r[3] << 8 | r[4]) for r in raws]
+        return [MercuryFrame(r[2], r[3:-2]) for r in raws]
 
 
 def _check_frame(raw: bytes, overhead: int) -> None:
