@@ -26,6 +26,7 @@ class MercurySession(ScriptedSession):
         self._framer = m.MercuryFramer(responses=True)
         self.version: m.MercuryVersion | None = None
         self._saw_stream = False
+        self._stop_planned = False
         # Built now, so a bad region or antenna list fails when the session is made.
         self._config = [
             Step("SET_TAG_PROTOCOL", m.encode_set_tag_protocol(), m.OP_SET_TAG_PROTOCOL),
@@ -66,10 +67,18 @@ class MercurySession(ScriptedSession):
             return [*self._started(now), *self._stream(frame, now)]
         if expected is not None and frame.opcode == expected:
             return self._reply(frame, now)
-        if state is State.PROBING and frame.opcode in (0x22, 0x2F):
-            self._saw_stream = True  # a stream left running by an earlier session
+        if frame.opcode in (0x22, 0x2F) and state in (State.PROBING, State.CONFIGURING):
+            self._stream_left_running(state)
         self.table.ignored += 1
         return []
+
+    def _stream_left_running(self, state: State) -> None:
+        # An earlier session left the module streaming: stop it before configuring it.
+        if state is State.PROBING:
+            self._saw_stream = True
+        elif not self._stop_planned:
+            self._stop_planned = True
+            self._steps.insert(0, _stop_step())
 
     def _boot(self, now: float) -> list[Action]:
         if not self.table.can(Event.BOOT):
@@ -146,11 +155,8 @@ class MercurySession(ScriptedSession):
         return Step("VERSION", m.encode_command(m.OP_VERSION), m.OP_VERSION)
 
     def _setup_steps(self) -> list[Step]:
-        steps: list[Step] = []
-        if self._saw_stream:
-            stop = m.encode_stop_continuous()
-            steps.append(Step(_STOP_NAME, stop, m.OP_MULTI_PROTOCOL_TAG_OP))
-            self._saw_stream = False
+        steps = [_stop_step()] if self._saw_stream else []
+        self._stop_planned, self._saw_stream = self._saw_stream, False
         program = m.encode_command(m.OP_GET_CURRENT_PROGRAM)
         steps.append(Step("GET_CURRENT_PROGRAM", program, m.OP_GET_CURRENT_PROGRAM))
         return [*steps, *self._config]
@@ -160,6 +166,8 @@ class MercurySession(ScriptedSession):
         return self._send(Step("start continuous read", start, m.OP_MULTI_PROTOCOL_TAG_OP), now)
 
     def _stop_stream(self, now: float) -> list[Action]:
-        return self._send(
-            Step(_STOP_NAME, m.encode_stop_continuous(), m.OP_MULTI_PROTOCOL_TAG_OP), now
-        )
+        return self._send(_stop_step(), now)
+
+
+def _stop_step() -> Step:
+    return Step(_STOP_NAME, m.encode_stop_continuous(), m.OP_MULTI_PROTOCOL_TAG_OP)

@@ -218,3 +218,17 @@ def test_session_invariants_hold_for_any_input_sequence(inputs):
                 m.decode_command(action.data)  # only well-formed frames go out
             if isinstance(action, TagSeen):
                 assert action.epc == EPC and State.STREAMING in (before, after)
+
+
+def test_session_stream_records_during_setup_queue_a_stop():
+    session = MercurySession(SETTINGS)
+    session.start(0.0)
+    session.receive_data(m.encode_response(0x03, 0, m.encode_version(NANO_VERSION)), 0.1)
+    record = m.encode_tag_record(
+        bytes.fromhex(EPC), rssi=-50, antenna=1, frequency_khz=915000, timestamp_ms=5
+    )
+    assert session.receive_data(record * 3, 0.1) == []  # not reported: not our stream
+    actions = session.receive_data(m.encode_response(0x0C, 0, b"\x02"), 0.2)
+    assert actions == [Send(m.encode_stop_continuous())]
+    actions = session.receive_data(m.encode_response(0x2F, 0, b"\x02"), 0.3)
+    assert actions == [Send(m.encode_set_tag_protocol())]
