@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from sync_server.db import writer
-from sync_server.models import Device, User
+from sync_server.models import User
 from sync_server.services import Forbidden, Unauthorized, auth
 from sync_server.settings import ServerSettings
 
@@ -57,20 +57,19 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_device(request: Request) -> Device:
-    """The device whose Bearer token this is; 401 for none, unknown or revoked."""
+def require_device(request: Request) -> str:
+    """The device id whose Bearer token this is; 401 for none, unknown or revoked."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("a device token is required (Authorization: Bearer <token>)")
-    with Session(get_engine(request)) as session:
-        device = auth.device_for_token(session, token)
-        if device is None:
-            raise Unauthorized("unknown or revoked device token")
-        session.expunge(device)
-    return device
+    with get_engine(request).connect() as conn:
+        device_id = auth.device_id_for_token(conn, token)
+    if device_id is None:
+        raise Unauthorized("unknown or revoked device token")
+    return device_id
 
 
-DeviceDep = Annotated[Device, Depends(require_device)]
+DeviceDep = Annotated[str, Depends(require_device)]
 
 
 def current_user(request: Request, session: SessionDep) -> User:

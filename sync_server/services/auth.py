@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from shared.wire import DEVICE_ID_PATTERN
@@ -100,6 +102,20 @@ def revoke_device(session: Session, device_id: str, now: datetime | None = None)
         session.add(device)
         session.flush()
     return device
+
+
+def device_id_for_token(conn: Connection, token: str) -> str | None:
+    """The id of the enrolled, unrevoked device holding `token`, or None (one Core query:
+    this runs on every sync request)."""
+    table = Device.__table__  # type: ignore[attr-defined]
+    row = conn.execute(
+        sa_select(table.c.device_id, table.c.revoked_at).where(
+            table.c.token_hash == hash_token(token)
+        )
+    ).first()
+    if row is None or row[1] is not None:
+        return None
+    return str(row[0])
 
 
 def device_for_token(session: Session, token: str) -> Device | None:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, collate, delete, insert, or_, tuple_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
@@ -57,12 +58,11 @@ def assets_for_keys(session: Session, keys: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        rows = session.exec(
-            select(AssetIdentifier.key, AssetIdentifier.asset_id).where(
-                col(AssetIdentifier.key).in_(chunk)
-            )
-        ).all()
-        found.update(dict(rows))
+        t = AssetIdentifier.__table__  # type: ignore[attr-defined]
+        rows = session.connection().execute(
+            sa_select(t.c.key, t.c.asset_id).where(t.c.key.in_(chunk))
+        )
+        found.update((key, asset_id) for key, asset_id in rows)
     return found
 
 
@@ -80,26 +80,31 @@ class LocationIndex:
         self._codes: set[str] = set()
         self._gln: dict[str, str] = {}
         glns = {c for c in locations if len(c) == 13 and c.isdigit()}
+        conn = session.connection()
+        loc = Location.__table__  # type: ignore[attr-defined]
         if locations:
-            rows = session.exec(
-                select(Location.code, Location.gln).where(
-                    or_(col(Location.code).in_(locations), col(Location.gln).in_(glns))
+            rows = conn.execute(
+                sa_select(loc.c.code, loc.c.gln).where(
+                    or_(loc.c.code.in_(locations), loc.c.gln.in_(glns))
                 )
             ).all()
             self._codes = {code for code, _ in rows}
             self._gln = {gln: code for code, gln in rows if gln}
         self._points: dict[str, _Point] = {}
         if read_points:
-            points = session.exec(
-                select(ReadPoint).where(col(ReadPoint.code).in_(read_points))
-            ).all()
-            codes = _location_codes(
-                session, {i for p in points for i in (p.location_id, p.inside_id, p.outside_id)}
+            rp = ReadPoint.__table__  # type: ignore[attr-defined]
+            own, inside, outside = loc.alias(), loc.alias(), loc.alias()
+            joined = (
+                rp.outerjoin(own, rp.c.location_id == own.c.id)
+                .outerjoin(inside, rp.c.inside_id == inside.c.id)
+                .outerjoin(outside, rp.c.outside_id == outside.c.id)
             )
-            for rp in points:
-                self._points[rp.code] = _Point(
-                    codes.get(rp.location_id), codes.get(rp.inside_id), codes.get(rp.outside_id)
-                )
+            for code, *where in conn.execute(
+                sa_select(rp.c.code, own.c.code, inside.c.code, outside.c.code)
+                .select_from(joined)
+                .where(rp.c.code.in_(read_points))
+            ):
+                self._points[code] = _Point(*where)
 
     def resolve(
         self, location: str | None, read_point: str | None, direction: str | None
@@ -118,14 +123,6 @@ class LocationIndex:
         if direction == "out" and point.outside is not None:
             return point.outside
         return point.location
-
-
-def _location_codes(session: Session, ids: set[int | None]) -> dict[int | None, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = session.exec(select(Location.id, Location.code).where(col(Location.id).in_(wanted)))
-    return dict(rows.all())
 
 
 # -- the state registers ---------------------------------------------------------------------

@@ -106,14 +106,14 @@ def _handle(engine: Engine, body: bytes, encoding: str, ctx: SyncContext) -> Bat
     return _ingest(engine, decode_json(body), ctx)
 
 
-async def post_batch(request: Request, device: DeviceDep) -> BatchAck:
+async def post_batch(request: Request, device_id: DeviceDep) -> BatchAck:
     """Store a batch of events: idempotent on (stream_id, seq); see contract 2.1."""
     receipt = datetime.now(UTC)
     started = time.perf_counter_ns()
     body = await read_capped_body(request, MAX_BODY_BYTES)
     settings = get_settings(request)
     ctx = SyncContext(
-        device_id=device.device_id,
+        device_id=device_id,
         receipt=receipt,
         error_ns=time.perf_counter_ns() - started,
         tolerance_ns=int(settings.clock_tolerance_s * 1e9),
