@@ -149,15 +149,24 @@ async def dock_door_scenario(
     while loops is None or loop_no < loops:
         for inward in (True, False):
             for pallet in pallets:
-                _LOGGER.info("dock door: pallet of %d tags moving %s", len(pallet), _word(inward))
-                await _move(place, pallet, crossing(0.0, inward, speed), door, step_s)
+                await move_pallet(place, pallet, inward, door=door, speed=speed, step_s=step_s)
                 await asyncio.sleep(pause_s)
         loop_no += 1
 
 
-async def _move(
-    place: PlaceTag, pallet: Sequence[str], path: Trajectory, door: DockDoor, step_s: float
+async def move_pallet(
+    place: PlaceTag,
+    pallet: Sequence[str],
+    inward: bool,
+    *,
+    door: DockDoor | None = None,
+    speed: float = 1.0,
+    step_s: float = 0.1,
 ) -> None:
+    """Push one pallet through the door (in or out) in real time; it ends out of the fields."""
+    door = door or DockDoor()
+    _LOGGER.info("dock door: pallet of %d tags moving %s", len(pallet), _word(inward))
+    path = crossing(0.0, inward, speed)
     t = 0.0
     while t <= path.end + step_s:
         x = path.position(t)
