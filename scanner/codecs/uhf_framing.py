@@ -52,37 +52,9 @@ class FrameSplitter:
         buf = self._buf
         buf += data
         out: list[bytes] = []
-        pos = 0
-        n = len(buf)
-        while pos < n:
-            i = buf.find(self._start, pos)
-            if i < 0:
-                self._discard(buf[pos:n], "no frame start")
-                pos = n
-                break
-            if i > pos:
-                self._discard(buf[pos:i], "no frame start")
-            total = self._length_of(buf, i)
-            if total is None or (total > 0 and i + total > n):
-                later = self._later_frame(i + 1, n)
-                if later is None:
-                    pos = i
-                    break
-                self._discard(buf[i:later], "truncated frame")
-                pos = later
-                continue
-            if total < 0:
-                self._discard(buf[i : i + 1], "bad frame header")
-                pos = i + 1
-                continue
-            frame = bytes(buf[i : i + total])
-            if self._is_valid(frame):
-                self._flush_garbage()
-                out.append(frame)
-                pos = i + total
-            else:
-                self._discard(buf[i : i + 1], "bad checksum")
-                pos = i + 1
+        pos, waiting = 0, False
+        while pos < len(buf) and not waiting:
+            pos, waiting = self._step(pos, out)
         del buf[:pos]
         if len(buf) > self._max_buffer:
             self._discard(buf[: len(buf) - self._max_buffer], "buffer overflow")
@@ -90,6 +62,34 @@ class FrameSplitter:
         self._flush_garbage()
         self.frames += len(out)
         return out
+
+    def _step(self, pos: int, out: list[bytes]) -> tuple[int, bool]:
+        """Consume what starts at `pos`: (next position, False), or (start of an incomplete
+        frame, True) to wait for more bytes."""
+        buf, n = self._buf, len(self._buf)
+        i = buf.find(self._start, pos)
+        if i < 0:
+            self._discard(buf[pos:n], "no frame start")
+            return n, False
+        if i > pos:
+            self._discard(buf[pos:i], "no frame start")
+        total = self._length_of(buf, i)
+        if total is None or (total > 0 and i + total > n):
+            later = self._later_frame(i + 1, n)
+            if later is None:
+                return i, True
+            self._discard(buf[i:later], "truncated frame")
+            return later, False
+        if total < 0:
+            self._discard(buf[i : i + 1], "bad frame header")
+            return i + 1, False
+        frame = bytes(buf[i : i + total])
+        if not self._is_valid(frame):
+            self._discard(buf[i : i + 1], "bad checksum")
+            return i + 1, False
+        self._flush_garbage()
+        out.append(frame)
+        return i + total, False
 
     def take_errors(self) -> list[CodecError]:
         """The errors seen since the last call (oldest first), clearing them."""

@@ -55,7 +55,9 @@ class MercurySession(ScriptedSession):
 
     def receive(self, frame: m.MercuryFrame, now: float) -> list[Action]:
         """One frame from the module."""
-        state, pending = self.state, self.pending
+        state, pending = self.table.state, self.pending
+        if state is State.STREAMING and frame.opcode == m.OP_READ_TAG_ID_MULTIPLE:
+            return self._stream(frame, now)  # the hot path: one tag record after another
         awaiting = state in (State.PROBING, State.CONFIGURING, State.STARTING)
         expected = pending.reply if pending and awaiting else None
         if frame.opcode == m.OP_BOOT_FIRMWARE and expected != m.OP_BOOT_FIRMWARE:
