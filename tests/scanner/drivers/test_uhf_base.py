@@ -123,3 +123,38 @@ async def test_uhf_driver_reader_refusing_setup_is_reported():
             await wait_until(lambda: "power too high" in (driver.health().last_error or ""))
             assert "SET_READ_TX_POWER" in (driver.health().last_error or "")
             assert not sim.streaming
+
+
+def test_uhf_drivers_are_registered_under_their_profile_keys():
+    from scanner.drivers.registry import driver_class
+
+    assert driver_class("mercury") is MercuryDriver
+    assert driver_class("r2000") is R2000Driver
+
+
+@pytest.mark.soak
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("protocol", ["mercury", "r2000"])
+async def test_uhf_driver_soak_faults_and_reboots(protocol):
+    # A minute of a noisy line with a reboot every few seconds: reads never stop for long and
+    # never carry a damaged EPC.
+    faults = LineFaults(drop_rate=0.001, corrupt_rate=0.001)
+    with PtyPair() as pty:
+        if protocol == "mercury":
+            sim: MercurySim | R2000Sim = MercurySim(
+                pty, tags=[EPC_A, EPC_B], rate=300, seed=9, faults=faults
+            )
+            driver: MercuryDriver | R2000Driver = MercuryDriver(
+                fast_profile("sparkfun-m6e-nano"), source(pty.path), STATION, backoff_s=0.05
+            )
+        else:
+            sim = R2000Sim(pty, tags=[EPC_A, EPC_B], rate=300, seed=9, faults=faults)
+            driver = R2000Driver(
+                fast_profile("yanzeo-r2000"), source(pty.path), STATION, backoff_s=0.05
+            )
+        async with serving(sim), running(driver) as reads:
+            for _ in range(15):
+                for _ in range(200):
+                    assert (await next_read(reads, within=10)).code in {EPC_A, EPC_B}
+                sim.reboot()
+        assert driver.health().details.get("restarts")
