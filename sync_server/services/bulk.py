@@ -7,13 +7,14 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 from sync_server.db_types import UTCDateTime
@@ -30,8 +31,12 @@ def _pg_format() -> PGDialect_psycopg:
 
 def dialect_insert(session: Session, table: Table) -> Any:
     """An INSERT on `table` that supports ON CONFLICT for the session's backend."""
-    name = session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+    return insert_for(session.get_bind().dialect.name, table)
+
+
+def insert_for(dialect_name: str, table: Table) -> Any:
+    """An INSERT on `table` that supports ON CONFLICT on the backend named `dialect_name`."""
+    return (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
 
 
 def executemany(
@@ -44,43 +49,47 @@ def executemany(
     """Run `stmt` (an INSERT on `table` whose values are the keys of the first row) for every
     row in as few round trips as the backend allows; every row must have the same keys.
     Returns the number of rows the database reports as written. `memo` (shared by the
-    statements of one transaction) keeps converted values, so one object converts once."""
+    statements of one transaction) keeps converted values, so one object converts once.
+    Build `stmt` once and reuse it: its compiled form is cached by identity."""
     conn = session.connection()
-    dialect = conn.dialect
-    keys = list(rows[0])
+    plan = _compiled(stmt, table, conn.dialect, tuple(rows[0]))
+    params = _params(rows, plan.order, plan.procs, plan.kinds, {} if memo is None else memo)
+    if plan.unnest:
+        columns = zip(*params, strict=True)
+        return int(conn.exec_driver_sql(plan.sql, tuple(list(c) for c in columns)).rowcount)
+    if not plan.positional:
+        params = [dict(zip(plan.order, p, strict=True)) for p in params]
+    return int(conn.exec_driver_sql(plan.sql, params).rowcount)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    order: list[str]
+    positional: bool
+    unnest: bool
+    procs: dict[str, Callable[[Any], Any] | None]
+    kinds: dict[str, str]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(stmt: Any, table: Table, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
     procs = {k: _processor(table.c[k].type, dialect) for k in keys}
     kinds = {k: type(table.c[k].type).__name__ for k in keys}
-    memo = {} if memo is None else memo
-    if dialect.name == "postgresql":
-        return _pg_unnest(conn, table, stmt, rows, procs, kinds, memo)
-    compiled = stmt.compile(dialect=dialect, column_keys=keys, for_executemany=True)
-    order = list(compiled.positiontup or ()) if compiled.positional else keys
-    params = _params(rows, order, procs, kinds, memo)
-    if not compiled.positional:
-        params = [dict(zip(order, p, strict=True)) for p in params]
-    return int(conn.exec_driver_sql(compiled.string, params).rowcount)
-
-
-def _pg_unnest(
-    conn: Connection,
-    table: Table,
-    stmt: Any,
-    rows: Sequence[dict[str, Any]],
-    procs: dict[str, Callable[[Any], Any] | None],
-    kinds: dict[str, str],
-    memo: Memo,
-) -> int:
-    # One statement whose rows come from one array per column: executemany would cost one
-    # server-side execution per row, and a long VALUES list defeats psycopg's query cache.
-    dialect = _pg_format()
-    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]), for_executemany=True)
+    if dialect.name != "postgresql":
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+        order = list(compiled.positiontup or ()) if compiled.positional else list(keys)
+        return _Plan(compiled.string, order, compiled.positional, False, procs, kinds)
+    # PostgreSQL: one statement whose rows come from one array per column. executemany
+    # would cost one server-side execution per row, and a long VALUES list defeats
+    # psycopg's query cache. %b sends the arrays in binary, without quoting every element.
+    fmt = _pg_format()
+    compiled = stmt.compile(dialect=fmt, column_keys=list(keys), for_executemany=True)
     order = list(compiled.positiontup or ())
-    # %b: psycopg sends the arrays in binary, skipping text quoting of every element.
-    arrays = ", ".join(f"%b::{table.c[n].type.compile(dialect=dialect)}[]" for n in order)
+    arrays = ", ".join(f"%b::{table.c[n].type.compile(dialect=fmt)}[]" for n in order)
     values = _values_group(compiled.string)
     sql = compiled.string.replace(f"VALUES {values}", f"SELECT * FROM unnest({arrays})", 1)
-    columns = list(zip(*_params(rows, order, procs, kinds, memo), strict=True))
-    return int(conn.exec_driver_sql(sql, tuple(list(c) for c in columns)).rowcount)
+    return _Plan(sql, order, True, True, procs, kinds)
 
 
 def _values_group(sql: str) -> str:

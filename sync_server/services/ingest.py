@@ -17,7 +17,7 @@ from sqlmodel import Session
 from shared.wire import MAX_BATCH_EVENTS, BatchAck, BatchIn, EventIn, RejectedOut
 from sync_server.models import Event, RejectedEvent
 from sync_server.services import Busy, Conflict, Forbidden, InvalidInput, TooLarge, streams
-from sync_server.services.bulk import Memo, dialect_insert, executemany
+from sync_server.services.bulk import Memo, dialect_insert, executemany, insert_for
 from sync_server.services.clock import Anchor, anchor_from_sync, event_time, load_anchors
 from sync_server.services.clock import store_anchor as _store_anchor
 from sync_server.services.resolution import (
@@ -282,14 +282,19 @@ def _rows(
     return rows
 
 
+@functools.cache
+def _insert_new_stmt(dialect_name: str, table: Any) -> Any:
+    return insert_for(dialect_name, table).on_conflict_do_nothing(
+        index_elements=["stream_id", "seq"]
+    )
+
+
 def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]], memo: Memo) -> None:
     # The stream row lock (PostgreSQL) or the write lock (SQLite) means no one else can have
     # stored these seqs since held_seqs looked; if the count disagrees anyway, redo the batch.
     if not rows:
         return
-    stmt = _dialect_insert(session, model).on_conflict_do_nothing(
-        index_elements=["stream_id", "seq"]
-    )
+    stmt = _insert_new_stmt(session.get_bind().dialect.name, model.__table__)
     written = executemany(session, model.__table__, stmt, rows, memo)
     if written not in (-1, len(rows)):
         raise RetryBatch(f"{len(rows) - written} events were stored concurrently")

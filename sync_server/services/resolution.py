@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from sync_server.models import AssetIdentifier, AssetState, Event, Location, ReadPoint
-from sync_server.services.bulk import Memo, dialect_insert, executemany
+from sync_server.services.bulk import Memo, executemany, insert_for
 
 _LOGGER = logging.getLogger(__name__)
 KEY_MAX = 1024
@@ -179,9 +179,9 @@ def _cust_values(aid: int, ev: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _guard(session: Session, cols: tuple[str, ...], excluded: Any) -> ColumnElement[bool]:
+def _guard(dialect_name: str, cols: tuple[str, ...], excluded: Any) -> ColumnElement[bool]:
     # Byte-order string comparison on both backends, the same order Python uses in rebuild.
-    name = "C" if session.get_bind().dialect.name == "postgresql" else "BINARY"
+    name = "C" if dialect_name == "postgresql" else "BINARY"
     table = AssetState.__table__.c  # type: ignore[attr-defined]
     time, dev, stream, seq = (table[c] for c in cols)
     new = (excluded[cols[0]], excluded[cols[1]], excluded[cols[2]], excluded[cols[3]])
@@ -192,21 +192,31 @@ def _guard(session: Session, cols: tuple[str, ...], excluded: Any) -> ColumnElem
     )
 
 
+@functools.cache
+def _upsert_stmt(dialect_name: str, cols: tuple[str, ...], names: tuple[str, ...]) -> Any:
+    ins = insert_for(dialect_name, AssetState.__table__)  # type: ignore[attr-defined]
+    return ins.on_conflict_do_update(
+        index_elements=["asset_id"],
+        set_={n: ins.excluded[n] for n in names},
+        where=_guard(dialect_name, cols, ins.excluded),
+    )
+
+
 def _upsert(
     session: Session, rows: list[dict[str, Any]], cols: tuple[str, ...], memo: Memo
 ) -> None:
     if not rows:
         return
     rows.sort(key=lambda r: r["asset_id"])  # one lock order for every writer: no deadlocks
+    names = tuple(k for k in rows[0] if k != "asset_id")
+    stmt = _upsert_stmt(session.get_bind().dialect.name, cols, names)
+    executemany(session, AssetState.__table__, stmt, rows, memo)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _ensure_state_stmt() -> Any:
     table = AssetState.__table__  # type: ignore[attr-defined]
-    ins = dialect_insert(session, table)
-    names = [k for k in rows[0] if k != "asset_id"]
-    stmt = ins.on_conflict_do_update(
-        index_elements=["asset_id"],
-        set_={n: ins.excluded[n] for n in names},
-        where=_guard(session, cols, ins.excluded),
-    )
-    executemany(session, table, stmt, rows, memo)
+    return postgresql.insert(table).on_conflict_do_nothing(index_elements=["asset_id"])
 
 
 def _lock_states(session: Session, asset_ids: set[int]) -> None:
@@ -216,8 +226,7 @@ def _lock_states(session: Session, asset_ids: set[int]) -> None:
         return
     ordered = sorted(asset_ids)
     table = AssetState.__table__  # type: ignore[attr-defined]
-    ins = postgresql.insert(table).on_conflict_do_nothing(index_elements=["asset_id"])
-    executemany(session, table, ins, [{"asset_id": a} for a in ordered])
+    executemany(session, table, _ensure_state_stmt(), [{"asset_id": a} for a in ordered])
     session.execute(
         select(AssetState.asset_id)
         .where(col(AssetState.asset_id).in_(ordered))
