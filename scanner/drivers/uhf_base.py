@@ -184,7 +184,9 @@ class UhfSerialDriver:
             rssi=tag.rssi,
         )
         self._health.reads += 1
-        self._recent.append(time.monotonic())
+        now = time.monotonic()
+        self._recent.append(now)
+        self._trim(now)  # bounded even if nobody asks for health
         sink(read)
 
     def _note(self, action: Action) -> None:
