@@ -183,6 +183,12 @@ class ChafonSession(ScriptedSession):
             return []
         if frame.cmd == c.CMD_GET_WORK_MODE:
             return self._keepalive_reply(now)
+        if frame.cmd == c.RECMD_UNKNOWN and self.state is State.STREAMING:
+            # The reader does not know this inventory: the profile names the wrong dialect.
+            self.table.go(Event.REFUSED)
+            what = self.pending.name if self.pending else "inventory"
+            msg = f"{what} not recognised by the reader (check the chafon_dialect quirk)"
+            return [ReaderFault(msg, fatal=True)]
         if frame.cmd != c.CMD_INVENTORY:
             self.table.ignored += 1
             return []

@@ -228,3 +228,59 @@ def test_chafon_session_survives_any_reader_bytes(chunks, profile_id):
         State.STARTING,
         State.FAILED,
     )
+
+
+def test_chafon_session_unrecognised_inventory_is_fatal():
+    s = _streaming()
+    actions = s.receive_data(_reply(c.RECMD_UNKNOWN, 0xFE), 1.0)
+    assert len(actions) == 1 and isinstance(actions[0], ReaderFault) and actions[0].fatal
+    assert "chafon_dialect" in actions[0].message
+    assert s.state is State.FAILED
+
+
+_FRAMES = st.builds(
+    lambda cmd, status, data: _reply(cmd, status, data),
+    st.sampled_from(sorted(c.KNOWN_RECMDS)),
+    st.sampled_from([0x00, 0x01, 0x02, 0x03, 0x04, 0x28, 0xEE, 0xF8, 0xFB, 0xFE, 0xFF]),
+    st.binary(max_size=30),
+)
+_STEPS = st.lists(
+    st.one_of(_FRAMES.map(lambda f: ("frame", f)), st.floats(0.0, 3.0).map(lambda t: ("time", t))),
+    max_size=40,
+)
+
+
+@given(
+    st.sampled_from(["chafon-cf-ru5102", "zkhy-zk-rfid102", "chafon-cf-ru6402"]),
+    st.integers(0, 4),
+    _STEPS,
+    st.booleans(),
+)
+def test_chafon_session_any_valid_frame_in_any_state_keeps_it_defined(
+    profile_id, setup_replies, steps, stop
+):
+    s = ChafonSession(_config(profile_id))
+    s.start(0.0)
+    script = [
+        _reply(c.CMD_READER_INFO, 0, INFO),
+        _reply(c.CMD_SET_POWER),
+        _reply(c.CMD_SET_SCAN_TIME),
+        _reply(c.CMD_SET_WORK_MODE),
+    ]
+    for reply in script[:setup_replies]:
+        s.receive_data(reply, 0.01)
+    now = 0.1
+    if stop:
+        s.stop(now)
+    for kind, value in steps:
+        if kind == "time":
+            now += float(value)
+            actions = s.tick(now)
+        else:
+            actions = s.receive_data(bytes(value), now)
+        for action in actions:
+            assert isinstance(action, (Send, TagSeen, ReaderFault, Ready, Restarted, NoAnswer))
+            if isinstance(action, TagSeen):
+                assert action.epc == action.epc.upper() and 1 <= action.antenna <= 4
+        # a live session always waits for something; only an ended one has no deadline
+        assert (s.deadline() is None) == (s.state in (State.STOPPED, State.FAILED))
