@@ -279,8 +279,8 @@ def decode_inventory(frame: ChafonFrame, *, with_antenna_rssi: bool) -> ChafonIn
     """An 0x01 reply: UHFReader18 `Num (EPCLen EPC)*`, or UHFReader288
     `Ant Num (EPCLen EPC RSSI)*` with `with_antenna_rssi` (3.3). An error status has no tags."""
     data, status = frame.data, frame.status if frame.status is not None else STATUS_OK
-    if status not in _TAG_STATUSES:
-        return ChafonInventory(status, ())
+    if status not in _TAG_STATUSES or (status == STATUS_DONE and not data):
+        return ChafonInventory(status, ())  # some firmware ends an empty round bare (6b)
     antenna: int | None = None
     pos = 0
     if with_antenna_rssi:

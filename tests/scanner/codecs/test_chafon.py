@@ -128,6 +128,12 @@ def test_chafon_no_tag_as_fb_has_no_tags():
     assert (inv.status, inv.tags) == (0xFB, ())
 
 
+@pytest.mark.parametrize("with_antenna_rssi", [True, False])
+def test_chafon_bare_status_01_is_an_empty_round(with_antenna_rssi):
+    inv = decode_inventory(ChafonFrame(0, 1, 0x01, b""), with_antenna_rssi=with_antenna_rssi)
+    assert (inv.status, inv.tags) == (0x01, ())
+
+
 @pytest.mark.parametrize(
     "data",
     [b"\x02\x0c" + bytes(12), b"\x01\x0c" + bytes(5), b"\x01\x00", b"\x01\x0c" + bytes(13)],
