@@ -18,6 +18,7 @@ from scanner.sim.portal import move_pallet, place_on
 from scanner.sim.pty import PtyPair
 from tests.e2e.stack import Proc, Site, wait_until
 
+pytestmark = pytest.mark.timeout(300)  # shared CI machines; a healthy run takes seconds
 PALLET = {f"3034257BF400B78000{i:06X}": f"AST-PAL-{i}" for i in range(3)}
 
 

@@ -22,6 +22,7 @@ from scanner.sim.registry import simulator_factory
 from scanner.sim.uhf_base import UhfSim
 from tests.e2e.stack import Proc, Site, wait_until
 
+pytestmark = pytest.mark.timeout(300)  # shared CI machines; a healthy run takes seconds
 FAMILIES = ["thingmagic-m6e", "yanzeo-r2000", "chafon-cf-ru6402"]
 EPC_A = "E28011606000020A1B2C3D4E"
 EPC_B = "300833B2DDD9014000000001"
