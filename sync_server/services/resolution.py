@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, collate, delete, insert, or_, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, collate, delete, insert, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
@@ -58,12 +58,45 @@ def assets_for_keys(session: Session, keys: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        t = AssetIdentifier.__table__  # type: ignore[attr-defined]
-        rows = session.connection().execute(
-            sa_select(t.c.key, t.c.asset_id).where(t.c.key.in_(chunk))
-        )
+        rows = session.connection().execute(_assets_stmt(), {"keys": chunk})
         found.update((key, asset_id) for key, asset_id in rows)
     return found
+
+
+# Statements are built once (with expanding IN parameters): building them per batch,
+# aliases and all, costs more than running them.
+@functools.cache
+def _assets_stmt() -> Any:
+    t = AssetIdentifier.__table__  # type: ignore[attr-defined]
+    return sa_select(t.c.key, t.c.asset_id).where(t.c.key.in_(bindparam("keys", expanding=True)))
+
+
+@functools.cache
+def _locations_stmt() -> Any:
+    loc = Location.__table__  # type: ignore[attr-defined]
+    return sa_select(loc.c.code, loc.c.gln).where(
+        or_(
+            loc.c.code.in_(bindparam("codes", expanding=True)),
+            loc.c.gln.in_(bindparam("glns", expanding=True)),
+        )
+    )
+
+
+@functools.cache
+def _read_points_stmt() -> Any:
+    loc = Location.__table__  # type: ignore[attr-defined]
+    rp = ReadPoint.__table__  # type: ignore[attr-defined]
+    own, inside, outside = loc.alias(), loc.alias(), loc.alias()
+    joined = (
+        rp.outerjoin(own, rp.c.location_id == own.c.id)
+        .outerjoin(inside, rp.c.inside_id == inside.c.id)
+        .outerjoin(outside, rp.c.outside_id == outside.c.id)
+    )
+    return (
+        sa_select(rp.c.code, own.c.code, inside.c.code, outside.c.code)
+        .select_from(joined)
+        .where(rp.c.code.in_(bindparam("codes", expanding=True)))
+    )
 
 
 @dataclass(frozen=True)
@@ -81,29 +114,15 @@ class LocationIndex:
         self._gln: dict[str, str] = {}
         glns = {c for c in locations if len(c) == 13 and c.isdigit()}
         conn = session.connection()
-        loc = Location.__table__  # type: ignore[attr-defined]
         if locations:
             rows = conn.execute(
-                sa_select(loc.c.code, loc.c.gln).where(
-                    or_(loc.c.code.in_(locations), loc.c.gln.in_(glns))
-                )
+                _locations_stmt(), {"codes": sorted(locations), "glns": sorted(glns) or [""]}
             ).all()
             self._codes = {code for code, _ in rows}
             self._gln = {gln: code for code, gln in rows if gln}
         self._points: dict[str, _Point] = {}
         if read_points:
-            rp = ReadPoint.__table__  # type: ignore[attr-defined]
-            own, inside, outside = loc.alias(), loc.alias(), loc.alias()
-            joined = (
-                rp.outerjoin(own, rp.c.location_id == own.c.id)
-                .outerjoin(inside, rp.c.inside_id == inside.c.id)
-                .outerjoin(outside, rp.c.outside_id == outside.c.id)
-            )
-            for code, *where in conn.execute(
-                sa_select(rp.c.code, own.c.code, inside.c.code, outside.c.code)
-                .select_from(joined)
-                .where(rp.c.code.in_(read_points))
-            ):
+            for code, *where in conn.execute(_read_points_stmt(), {"codes": sorted(read_points)}):
                 self._points[code] = _Point(*where)
 
     def resolve(

@@ -4,12 +4,13 @@ per batch on the ingest hot path."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, case, or_, select, update
+from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlmodel import Session
 
 from sync_server.models import Device, Event, IngestBatch, RejectedEvent, Stream
@@ -91,15 +92,31 @@ def held_seqs(session: Session, stream_id: str, seqs: Iterable[int]) -> set[int]
     wanted = set(seqs)
     if not wanted:
         return set()
-    low, high = min(wanted), max(wanted)
+    params = {"stream_id": stream_id, "low": min(wanted), "high": max(wanted)}
     held: set[int] = set()
     conn = session.connection()
-    for t in (_t(Event), _t(RejectedEvent)):
-        rows = conn.execute(
-            select(t.c.seq).where(t.c.stream_id == stream_id, t.c.seq >= low, t.c.seq <= high)
-        ).scalars()
+    for model in (Event, RejectedEvent):
+        rows = conn.execute(_held_stmt(model), params).scalars()
         held.update(s for s in rows if s in wanted)
     return held
+
+
+@functools.cache
+def _held_stmt(model: Any) -> Any:
+    t = _t(model)
+    return select(t.c.seq).where(
+        t.c.stream_id == bindparam("stream_id"),
+        t.c.seq >= bindparam("low"),
+        t.c.seq <= bindparam("high"),
+    )
+
+
+@functools.cache
+def _known_batch_stmt() -> Any:
+    t = _t(IngestBatch)
+    return select(t.c.body_hash, t.c.device_id, t.c.stream_id).where(
+        t.c.batch_id == bindparam("batch_id")
+    )
 
 
 def advance_hwm(session: Session, stream: StreamState, held: set[int]) -> int:
