@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Float, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Dialect
@@ -106,6 +106,8 @@ def _values_group(sql: str) -> str:
 def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     if isinstance(type_, UTCDateTime) and dialect.name == "sqlite":
         return sqlite_utc_text
+    if isinstance(type_, Float) and not type_.asdecimal and dialect.name == "sqlite":
+        return None  # the values are Python floats already; sqlite3 takes them as they are
     proc: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
     return proc
 
@@ -140,6 +142,9 @@ def _params(
         for i, proc, kind in typed:
             value = values[i]
             if value is None:
+                continue
+            if kind != "UTCDateTime":
+                values[i] = proc(value)
                 continue
             seen = memo.get((id(value), kind))
             if seen is not None and seen[0] is value:
