@@ -17,7 +17,7 @@ from sqlmodel import Session
 from shared.wire import MAX_BATCH_EVENTS, BatchAck, BatchIn, EventIn, RejectedOut
 from sync_server.models import Event, RejectedEvent
 from sync_server.services import Busy, Conflict, Forbidden, InvalidInput, TooLarge, streams
-from sync_server.services.bulk import Memo, dialect_insert, executemany, insert_for
+from sync_server.services.bulk import Memo, executemany, insert_for
 from sync_server.services.clock import Anchor, anchor_from_sync, event_time, load_anchors
 from sync_server.services.clock import store_anchor as _store_anchor
 from sync_server.services.resolution import (
@@ -132,10 +132,6 @@ def ingest_batch(session: Session, batch: BatchIn, ctx: SyncContext) -> BatchAck
         rejected=[RejectedOut(seq=r["seq"], reason=r["reason"]) for r in plan.rejected],
         server_time=datetime.now(UTC),
     )
-
-
-def _dialect_insert(session: Session, model: Any) -> Any:
-    return dialect_insert(session, model.__table__)
 
 
 def _anchors(session: Session, batch: BatchIn, ctx: SyncContext) -> dict[str, Anchor]:
