@@ -74,11 +74,18 @@ def simulate(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="An EPC (hex) or code.")] = None,
     tags: Annotated[Path | None, typer.Option(help="A file with one EPC or code a line.")] = None,
     rate: Annotated[float, typer.Option(help="Reads (RFID) or scans (wand) per second.")] = 1.0,
+    dock_door: Annotated[
+        bool,
+        typer.Option(
+            "--dock-door",
+            help="RFID: move the tags in pallets through a portal (antenna 1 out, 2 in).",
+        ),
+    ] = False,
 ) -> None:
     """Start a simulated device on a new pseudo-terminal; print its path, then serve."""
     from scanner.sim.cli import run_simulator
 
-    raise typer.Exit(run_simulator(profile, list(tag or []), tags, rate))
+    raise typer.Exit(run_simulator(profile, list(tag or []), tags, rate, dock_door))
 
 
 @device_app.command("enroll")

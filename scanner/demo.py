@@ -24,8 +24,11 @@ import httpx
 from rich.console import Console
 
 from scanner import demo_data
+from shared.identifiers import encode_giai
 
 WAND_PROFILE = "generic-serial-wand"
+PORTAL_PROFILE = "thingmagic-m6e"
+PORTAL_READ_RATE = 300.0
 SCAN_INTERVAL_S = 0.6
 
 
@@ -45,13 +48,13 @@ class _Children:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(
-        self, name: str, args: list[str], stdin: int | None = None
+        self, name: str, args: list[str], stdin: int | None = None, pipe_out: bool = False
     ) -> subprocess.Popen[bytes]:
         log = (self._logs / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "scanner", *args],
             stdin=stdin,
-            stdout=subprocess.PIPE if stdin is not None else log,
+            stdout=subprocess.PIPE if pipe_out else log,
             stderr=log,
             start_new_session=True,
         )
@@ -122,6 +125,41 @@ def _seed(url: str, token: str) -> int:
     return len(items)
 
 
+def _epc(asset: demo_data.DemoAsset) -> str:
+    """The GIAI-96 tag written for an asset: our company prefix and the asset's number."""
+    return encode_giai(demo_data.COMPANY_PREFIX, str(asset.number))
+
+
+def _start_portal(children: _Children, work: Path, url: str, db: str) -> None:
+    """A dock door: a 4-port reader with antenna 1 outside and 2 inside, pallets crossing."""
+    portal = _cli_json(
+        ["device", "enroll", "dock3-portal", "--read-point", "WH1-DOCK3", "--json", "--db", db]
+    )
+    (work / "dock3-portal.token").write_text(portal["token"])
+    tags = work / "dock-door-tags.txt"
+    tags.write_text("".join(_epc(a) + "\n" for a in demo_data.assets() if a.rfid))
+    sim = children.start(
+        "sim-portal",
+        [
+            "simulate",
+            PORTAL_PROFILE,
+            "--dock-door",
+            "--tags",
+            str(tags),
+            "--rate",
+            str(PORTAL_READ_RATE),
+        ],
+        stdin=subprocess.DEVNULL,
+        pipe_out=True,
+    )
+    sources = (
+        f'[[sources]]\nprofile = "{PORTAL_PROFILE}"\nport = "{_first_line(sim.stdout)}"\n'
+        'antennas = { 1 = "out", 2 = "in" }\n'
+    )
+    station = _station_file(work, "dock3-portal", url, sources, 'read_point = "WH1-DOCK3"')
+    children.start("agent-portal", ["agent", "--config", str(station)])
+
+
 def _station_file(work: Path, device: str, server: str, sources: str, extra: str = "") -> Path:
     """Write `<device>.toml` the way a user would, next to the device's token file."""
     path = work / f"{device}.toml"
@@ -178,18 +216,22 @@ def run_demo(port: int = 8700, workdir: Path | None = None) -> int:
             server = children.start("server", ["server", "--db", db, "--port", str(port)])
             _wait_healthy(url, server)
             count = _seed(url, admin["api_token"])
-            sim = children.start("sim-wand", ["simulate", WAND_PROFILE], stdin=subprocess.PIPE)
+            sim = children.start(
+                "sim-wand", ["simulate", WAND_PROFILE], stdin=subprocess.PIPE, pipe_out=True
+            )
             wand_port = _first_line(sim.stdout)
             sources = f'[[sources]]\nprofile = "{WAND_PROFILE}"\nport = "{wand_port}"\n'
             station = _station_file(work, "demo-wand", url, sources)
             children.start("agent-wand", ["agent", "--config", str(station)])
+            _start_portal(children, work, url, db)
         console.print(f"\n[bold green]Scan Station demo is running[/] with {count} assets.")
         console.print(
             f"  Web UI:  [bold]{url}/[/]   sign in as [bold]admin[/] / [bold]{password}[/]"
         )
-        console.print(f"  API:     {url}/docs   (API token: {admin['api_token']})")
+        console.print(f"  API:     {url}/docs   (API token: {admin['api_token']})", soft_wrap=True)
         console.print(f"  Logs:    {work / 'logs'}")
-        console.print("  A simulated wand is walking the site. Press Ctrl-C to stop.\n")
+        console.print("  A simulated wand is walking the site and pallets of RFID-tagged")
+        console.print("  cages cross dock door WH1-DOCK3. Press Ctrl-C to stop.\n")
         _replay(sim.stdin, _scans(demo_data.assets()), children)
     except KeyboardInterrupt:
         console.print("stopping: agents flush their queues first…")

@@ -7,16 +7,25 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from scanner.profiles import ProfileError, load_profile
+from scanner.sim.portal import dock_door_scenario, place_on
 from scanner.sim.pty import PtyPair
 from scanner.sim.registry import SimulatorError, simulator_factory
 
 _LOGGER = logging.getLogger(__name__)
 
+PALLET_SIZE = 8
 
-def run_simulator(profile: str, tags: list[str], tags_file: Path | None, rate: float) -> int:
-    """Print the pty path as the first stdout line, then serve until killed; 2 on bad input."""
+
+def run_simulator(
+    profile: str, tags: list[str], tags_file: Path | None, rate: float, dock_door: bool = False
+) -> int:
+    """Print the pty path as the first stdout line, then serve until killed; 2 on bad input.
+
+    With `dock_door`, an RFID simulator's tags start out of the field and move through a
+    two-antenna portal in pallets (antenna 1 outside, 2 inside), in and out, forever."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     try:
         device = load_profile(profile)
@@ -33,9 +42,23 @@ def run_simulator(profile: str, tags: list[str], tags_file: Path | None, rate: f
         sys.stdout.flush()
         _LOGGER.info("simulating %s on %s", device.id, pty.path)
         sim = factory(device, pty, codes, rate)
+        if dock_door and not hasattr(sim, "population"):
+            sys.stderr.write(f"simulate: --dock-door needs an RFID profile, not {device.id}\n")
+            return 2
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(sim.serve())
+            asyncio.run(_serve_dock_door(sim, codes) if dock_door else sim.serve())
     return 0
+
+
+async def _serve_dock_door(sim: Any, codes: list[str]) -> None:
+    """Serve while pallets of `codes` (eight tags each) cross the portal."""
+    place = place_on(sim.population)
+    for epc in codes:
+        place(epc, (), 0.0)
+    pallets = [codes[i : i + PALLET_SIZE] for i in range(0, len(codes), PALLET_SIZE)]
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(sim.serve())
+        tasks.create_task(dock_door_scenario(place, pallets))
 
 
 def _read_tags(path: Path) -> list[str]:
