@@ -43,11 +43,6 @@ def wand() -> Iterator[tuple[PtyPair, WandSim]]:
         yield pty, WandSim(load_profile("generic-serial-wand"), pty, chunk_size=5)
 
 
-def sqlite_only(db_url: str) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("fault tests run once, on SQLite; acceptance 2 covers PostgreSQL")
-
-
 async def test_e2e_wand_location_checkout_checkin(site: Site, wand):
     pty, sim = wand
     await site.create("locations", {"code": "WH1", "name": "Warehouse 1"})
@@ -110,8 +105,7 @@ def _assert_exactly_once(counts: dict[str, int], committed: int, typed: set[str]
     assert sum(counts.values()) == committed
 
 
-async def test_e2e_agent_killed_mid_burst_loses_and_doubles_nothing(db_url, site: Site, wand):
-    sqlite_only(db_url)
+async def test_e2e_agent_killed_mid_burst_loses_and_doubles_nothing(site: Site, wand):
     pty, sim = wand
     agent = AgentProc(site, pty.path)
     await agent.start()
@@ -146,8 +140,7 @@ async def test_e2e_agent_killed_mid_burst_loses_and_doubles_nothing(db_url, site
     assert {f"BURST-{i:05d}" for i in range(before_restart)} <= set(counts)
 
 
-async def test_e2e_server_down_while_scanning_drains_by_itself(db_url, site: Site, wand):
-    sqlite_only(db_url)
+async def test_e2e_server_down_while_scanning_drains_by_itself(site: Site, wand):
     pty, sim = wand
     agent = AgentProc(site, pty.path)
     await agent.start()
@@ -169,8 +162,7 @@ async def test_e2e_server_down_while_scanning_drains_by_itself(db_url, site: Sit
     assert set(counts) == set(typed)
 
 
-async def test_e2e_wand_garbage_and_overlong_lines_do_not_stop_good_scans(db_url, site: Site, wand):
-    sqlite_only(db_url)
+async def test_e2e_wand_garbage_and_overlong_lines_do_not_stop_good_scans(site: Site, wand):
     pty, sim = wand
     agent = AgentProc(site, pty.path)
     await agent.start()
@@ -193,8 +185,7 @@ async def test_e2e_wand_garbage_and_overlong_lines_do_not_stop_good_scans(db_url
 
 @pytest.mark.soak
 @pytest.mark.timeout(1800)
-async def test_e2e_soak_repeated_kills_at_random_points(db_url, site: Site, wand):
-    sqlite_only(db_url)
+async def test_e2e_soak_repeated_kills_at_random_points(site: Site, wand):
     pty, sim = wand
     rng = random.Random(20261125)
     agent = AgentProc(site, pty.path)
