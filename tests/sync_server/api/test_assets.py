@@ -258,3 +258,35 @@ async def test_assets_tags_with_slashes_and_unicode_work_url_encoded(server):
     assert hist.status_code == 200 and hist.json() == {"asset_tag": tag, "events": []}
     r = await server.client.patch(f"/api/v1/assets/{quoted}", json={"name": "y"}, headers=admin)
     assert r.json()["name"] == "y"
+
+
+async def test_assets_one_giai_asset_through_label_datamatrix_link_and_tag(server):
+    """Issue 3, acceptance 3 (server half): four carriers of one GIAI find one asset."""
+    from shared.identifiers import encode_giai
+
+    admin = await _setup(server)
+    giai = "0614141" + "A17-0042"
+    epc = encode_giai("0614141", "1700042")  # a numeric GIAI-96 for the RFID tag
+    giai_tag = "0614141" + "1700042"
+    r = await server.client.post(
+        "/api/v1/assets",
+        json={"asset_tag": "AST-GIAI", "name": "Forklift", "epc": epc, "barcode": "AST-GIAI"},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    forms = (
+        "]C18004" + giai_tag,  # GS1-128 label text with its AIM prefix
+        "]d28004" + giai_tag + "\x1d" + "91LOT7",  # GS1 DataMatrix with a GS separator
+        "https://id.example.org/8004/" + giai_tag,  # GS1 Digital Link, any host
+        epc,  # the GIAI-96 tag
+    )
+    keys = set()
+    for code in forms:
+        r = await server.client.get("/api/v1/lookup", params={"code": code}, headers=admin)
+        assert r.status_code == 200, (code, r.text)
+        assert r.json()["asset_tag"] == "AST-GIAI"
+        keys.add(r.json()["key"])
+    assert keys == {"8004/" + giai_tag}
+    # An alphanumeric GIAI nobody registered is an unknown code, not a match.
+    r = await server.client.get("/api/v1/lookup", params={"code": "]C18004" + giai}, headers=admin)
+    assert r.status_code == 404
