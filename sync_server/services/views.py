@@ -204,16 +204,17 @@ def list_assets(
     offset: int = 0,
     location: str | None = None,
 ) -> AssetPage:
-    """Assets ordered by tag, filtered by `q` (tag or name, case-insensitive) and by the
-    last-known `location` code."""
+    """Assets ordered by tag, filtered by `q` (a case-insensitive substring of the tag, name,
+    serial number or model) and by the last-known `location` code."""
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     stmt = select(Asset)
     if q:
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(
-            or_(func.lower(Asset.asset_tag).like(pattern), func.lower(Asset.name).like(pattern))
-        )
+        # The user's text is matched literally: % and _ are not wildcards here.
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        columns = (Asset.asset_tag, Asset.name, Asset.serial_number, Asset.model_name)
+        stmt = stmt.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
     if location:
         stmt = stmt.join(AssetState, col(AssetState.asset_id) == col(Asset.id)).where(
             AssetState.location == location

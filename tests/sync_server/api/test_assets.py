@@ -137,6 +137,9 @@ async def test_assets_list_search_and_pagination(server):
         )
     ).json()
     assert page["total"] == 5 and [a["asset_tag"] for a in page["items"]] == ["CHAIR-2", "CHAIR-3"]
+    for q, total in (("%", 0), ("_", 0), ("chair-_", 0), ("CHAIR-4", 1), ("ffice ch", 5)):
+        r = await server.client.get("/api/v1/assets", params={"q": q}, headers=admin)
+        assert r.json()["total"] == total, q  # % and _ are literal, not wildcards
     assert (
         await server.client.get("/api/v1/assets", params={"limit": 0}, headers=admin)
     ).status_code == 422
