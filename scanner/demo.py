@@ -121,6 +121,8 @@ def _seed(url: str, token: str) -> int:
                 "home_location": a.home,
                 "barcode": a.asset_tag,
             }
+            if a.rfid:
+                body["epc"] = _epc(a)
             api.post("/api/v1/assets", json=body).raise_for_status()
     return len(items)
 
