@@ -8,13 +8,18 @@ from typing import Any
 
 from shared.wire import Direction, EventType, Source
 
+# A tag read whose PC word has the toggle bit (17h) set: an ISO 15961 AFI/UII, not a GS1 EPC.
+ISO_UII_SYMBOLOGY = "iso-uii"
+PC_TOGGLE_BIT = 0x0100
+
 
 @dataclass(frozen=True, slots=True)
 class RawRead:
     """One read as a driver saw it, stamped with the agent's clocks when its bytes arrived.
 
     `code` is EPC hex in upper case for RFID, and the decoded text for barcodes with the AIM
-    prefix removed and FNC1 kept as GS (0x1D).
+    prefix removed and FNC1 kept as GS (0x1D). RFID reads are symbology `epc`, or `iso-uii`
+    when the tag's PC word has the toggle bit set.
     """
 
     code: str
@@ -75,6 +80,11 @@ class EventDraft:
             "operator": self.operator,
             "due_back": self.due_back.isoformat() if self.due_back else None,
         }
+
+
+def tag_symbology(pc: int | None) -> str:
+    """`iso-uii` when the PC word has the toggle bit set, else `epc` (also when PC is unknown)."""
+    return ISO_UII_SYMBOLOGY if pc is not None and pc & PC_TOGGLE_BIT else "epc"
 
 
 def _iso(value: datetime | None) -> str | None:

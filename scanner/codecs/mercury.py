@@ -361,11 +361,13 @@ def encode_tag_record(
     timestamp_ms: int,
     read_count: int = 1,
     phase: int = 0,
+    pc_flags: int = 0,
 ) -> bytes:
-    """A streamed 0x22 tag-record frame with metadata 0x01FF (what a module sends)."""
+    """A streamed 0x22 tag-record frame with metadata 0x01FF (what a module sends); `pc_flags`
+    are PC bits besides the length (0x0100: the toggle bit)."""
     if len(epc) % 2 or not 0 < len(epc) <= 62:
         raise MercuryError("EPC must be 2..62 bytes, whole words", epc)
-    pc = (len(epc) // 2) << 11
+    pc = (len(epc) // 2) << 11 | pc_flags & 0x07FF
     tag = pc.to_bytes(2, "big") + epc
     tag += gen2_crc(tag).to_bytes(2, "big")
     head = struct.pack(">BHHB", 0x10, STREAM_SEARCH_FLAGS, METADATA_ALL, RESPONSE_TAG)

@@ -211,12 +211,19 @@ def decode_inventory(frame: R2000Frame) -> R2000TagRead | R2000RoundEnd:
 
 
 def encode_tag_frame(
-    address: int, epc: bytes, *, antenna: int, rssi_dbm: int, frequency_index: int
+    address: int,
+    epc: bytes,
+    *,
+    antenna: int,
+    rssi_dbm: int,
+    frequency_index: int,
+    pc_flags: int = 0,
 ) -> bytes:
-    """A 0x89 tag frame as a reader sends it (antenna 1-based)."""
+    """A 0x89 tag frame as a reader sends it (antenna 1-based; `pc_flags` are PC bits besides
+    the length, 0x0100 being the toggle bit)."""
     if len(epc) % 2 or not 0 < len(epc) <= 62:
         raise R2000Error("EPC must be 2..62 bytes, whole words", epc)
-    pc = (len(epc) // 2) << 11
+    pc = (len(epc) // 2) << 11 | pc_flags & 0x07FF
     raw_rssi = max(0, min(255, rssi_dbm + RSSI_OFFSET))
     freq_ant = (frequency_index & 0x3F) << 2 | (antenna - 1) & 0x03
     data = bytes([freq_ant]) + pc.to_bytes(2, "big") + epc + bytes([raw_rssi])

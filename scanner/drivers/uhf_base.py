@@ -18,7 +18,7 @@ import serial
 from scanner.clock import mono_ns, wall_now
 from scanner.drivers.base import DriverError, DriverHealth, DriverState, ReadSink
 from scanner.drivers.serial_link import open_serial
-from scanner.events import RawRead
+from scanner.events import RawRead, tag_symbology
 from scanner.profiles.model import DeviceProfile, SerialSettings
 from scanner.profiles.rfid import RfidSettings
 from scanner.protocols.uhf_actions import (
@@ -177,7 +177,7 @@ class UhfSerialDriver:
         read = RawRead(
             code=tag.epc,
             source="rfid",
-            symbology="epc",
+            symbology=tag_symbology(tag.pc),  # a toggled PC is an ISO UII, not a GS1 EPC
             wall=stamp[0],
             mono_ns=stamp[1],
             antenna=tag.antenna,

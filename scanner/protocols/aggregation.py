@@ -50,14 +50,15 @@ class Sighting:
     rssi: float | None
     mono_ns: int
     direction: Direction | None = None
+    symbology: str = "epc"
 
     def to_draft(self, boot_id: str, read_point: str | None, location: str | None) -> EventDraft:
-        """The outbox event for this sighting (type sighting, source rfid, symbology epc)."""
+        """The outbox event for this sighting (type sighting, source rfid, the reads' symbology)."""
         return EventDraft(
             type="sighting",
             code=self.epc,
             source="rfid",
-            symbology="epc",
+            symbology=self.symbology,
             observed_at=self.last_seen,
             boot_id=boot_id,
             mono_ns=self.mono_ns,
@@ -85,6 +86,7 @@ class _Window:
         "peak",
         "present",
         "reported_at",
+        "symbology",
     )
 
     def __init__(self, read: RawRead, now: float) -> None:
@@ -97,6 +99,7 @@ class _Window:
         self.last_wall = read.wall
         self.last_mono_ns = read.mono_ns
         self.last_now = now
+        self.symbology = read.symbology or "epc"
 
     def add(self, read: RawRead, now: float) -> None:
         if self.count == 0:
@@ -201,6 +204,7 @@ class Aggregator:
                 rssi=window.peak,
                 mono_ns=window.last_mono_ns,
                 direction=self._portal.decide(epc, antenna, window.last_now),
+                symbology=window.symbology,
             )
         )
         self.emitted_reads += window.count

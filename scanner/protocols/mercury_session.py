@@ -144,7 +144,7 @@ class MercurySession(ScriptedSession):
             return [ReaderFault(f"unreadable tag record: {err}")]
         if tag is None:
             return []
-        return [TagSeen(tag.epc_hex, tag.antenna, float(tag.rssi))]
+        return [TagSeen(tag.epc_hex, tag.antenna, float(tag.rssi), tag.pc)]
 
     def _describe(self) -> str:
         if self.version is None:

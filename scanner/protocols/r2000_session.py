@@ -94,7 +94,7 @@ class R2000Session(ScriptedSession):
         if isinstance(item, r.R2000TagRead):
             self._round_tags += 1
             self.table.deadline = now + self._round_timeout()
-            return [TagSeen(item.epc_hex, item.antenna, float(item.rssi))]
+            return [TagSeen(item.epc_hex, item.antenna, float(item.rssi), item.pc)]
         return self._round_end(item, now)
 
     def _round_end(self, end: r.R2000RoundEnd, now: float) -> list[Action]:

@@ -23,11 +23,12 @@ class Send:
 
 @dataclass(frozen=True, slots=True)
 class TagSeen:
-    """A tag read: EPC in upper-case hex, 1-based antenna, RSSI in dBm."""
+    """A tag read: EPC in upper-case hex, 1-based antenna, RSSI in dBm, PC word if reported."""
 
     epc: str
     antenna: int
     rssi: float | None
+    pc: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,7 @@ class MercurySim(UhfSim):
                     epc, rssi=rssi, antenna=antenna,
                     frequency_khz=self.rng.choice(_FREQUENCIES_KHZ),
                     timestamp_ms=int((now - self._stream_origin) * 1000),
+                    pc_flags=self.population.pc_flags(epc),
                 )
             )  # fmt: skip
             self._last_sent = now

@@ -125,7 +125,12 @@ class R2000Sim(UhfSim):
             freq = self.rng.randrange(7, 60)
             self.send(
                 r.encode_tag_frame(
-                    self.address, epc, antenna=port, rssi_dbm=rssi, frequency_index=freq
+                    self.address,
+                    epc,
+                    antenna=port,
+                    rssi_dbm=rssi,
+                    frequency_index=freq,
+                    pc_flags=self.population.pc_flags(epc),
                 )
             )
             inv.reads += 1

@@ -24,11 +24,13 @@ _TICK_S = 0.01  # how often streaming sims wake up to emit the reads that fell d
 
 @dataclass(slots=True)
 class SimTag:
-    """A tag in the field: which antennas (1-based) see it and its mean RSSI in dBm."""
+    """A tag in the field: which antennas (1-based) see it, its mean RSSI in dBm, and PC bits
+    besides the length (0x0100: the toggle bit of an ISO UII tag)."""
 
     epc: bytes
     antennas: tuple[int, ...] = ()
     rssi: float = -55.0
+    pc_flags: int = 0
 
 
 class TagPopulation:
@@ -41,16 +43,23 @@ class TagPopulation:
         for epc in epcs:
             self.place(epc)
 
-    def place(self, epc: str, antennas: tuple[int, ...] = (), rssi: float = -55.0) -> None:
+    def place(
+        self, epc: str, antennas: tuple[int, ...] = (), rssi: float = -55.0, pc_flags: int = 0
+    ) -> None:
         """Put a tag in the field (no antennas given: every antenna sees it)."""
         raw = _epc_bytes(epc)
         if raw is None:
             raise ValueError(f"EPC {epc!r} must be whole 16-bit words of hex")
-        self.tags[raw] = SimTag(raw, tuple(antennas), rssi)
+        self.tags[raw] = SimTag(raw, tuple(antennas), rssi, pc_flags)
 
     def remove(self, epc: str) -> None:
         """Take a tag out of the field."""
         self.tags.pop(bytes.fromhex(epc), None)
+
+    def pc_flags(self, epc: bytes) -> int:
+        """The PC bits besides the length of the tag with this EPC (0 if it left the field)."""
+        tag = self.tags.get(epc)
+        return tag.pc_flags if tag else 0
 
     def visible(self, antenna: int) -> list[SimTag]:
         """Tags that `antenna` sees."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from shared.aim import GS1_AIMS, split_aim, symbology_for_aim
 from shared.identifiers._barcode import (
@@ -13,7 +14,7 @@ from shared.identifiers._barcode import (
     parse_element_string,
     parse_hri,
 )
-from shared.identifiers._epc import decode_epc
+from shared.identifiers._epc import decode_epc, normalise_hex, raw_identity
 from shared.identifiers._epc_tables import KNOWN_HEADERS
 from shared.identifiers._gs1 import check_digit, element_string, is_digits, key_for_ais
 from shared.identifiers._labels import LabelPatterns
@@ -21,6 +22,7 @@ from shared.identifiers._model import IdentifierError, Identity
 
 _GS1_SYMBOLOGIES = frozenset({"gs1-128", "gs1-datamatrix", "gs1-qr", "gs1-databar"})
 _GTIN_SYMBOLOGIES = frozenset({"ean13", "ean8"})
+ISO_UII = "iso-uii"  # the symbology of a tag read whose PC word has the toggle bit set
 _EPC_HEX = re.compile(r"[0-9A-Fa-f]{24,}")
 
 
@@ -34,10 +36,14 @@ def identify(
     """How the system understands `code` (contract section 1); IdentifierError if it cannot.
 
     `pc` is the tag's PC word when the reader reports it (a toggled PC means not a GS1 EPC).
+    Symbology `iso-uii` is a tag read whose PC toggle bit was set (an ISO 15961 AFI/UII): it is
+    always `raw-epc`, key `epc/<HEX>`, never decoded as GS1 even when the hex would decode.
     """
     if not code.strip():
         raise IdentifierError("empty code: nothing was scanned")
     symbology = symbology.strip().lower() if symbology else None
+    if symbology == ISO_UII:
+        return replace(raw_identity(code, normalise_hex(code)), symbology=ISO_UII)
     if symbology == "epc" or (symbology is None and looks_like_epc(code)):
         return decode_epc(code, pc=pc)
     aim, body = split_aim(code)
