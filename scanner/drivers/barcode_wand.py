@@ -17,6 +17,7 @@ from scanner.codecs import CodecError
 from scanner.codecs.barcode import decode_scan
 from scanner.codecs.framing import LineFramer
 from scanner.drivers.base import DriverError, DriverHealth, DriverState, ReadSink
+from scanner.drivers.reconnect import Reconnector
 from scanner.drivers.serial_link import open_serial
 from scanner.events import RawRead
 from scanner.profiles.model import DeviceProfile
@@ -47,10 +48,10 @@ class BarcodeWandDriver:
         self.wand = profile.wand or WandSettings()
         self._name = source.name or f"{profile.id}@{source.port}"
         self._station = station
-        self._retry_base_s = retry_base_s
-        self._retry_cap_s = retry_cap_s
-        self._rng = rng or random.Random()
         self._health = DriverHealth(name=self._name, port=source.port)
+        self._link = Reconnector(
+            self._health, _LOGGER, base_s=retry_base_s, cap_s=retry_cap_s, rng=rng
+        )
         self._garbage = 0
         self._recent: collections.deque[int] = collections.deque(maxlen=10_000)
         self._framer = LineFramer(
@@ -80,18 +81,18 @@ class BarcodeWandDriver:
                 try:
                     reader, writer = await open_serial(self.port, self.profile.serial)
                 except DriverError as err:
-                    self._lost(str(err), first=attempt == 0)
-                    await asyncio.sleep(self._delay(attempt))
+                    self._link.lost(str(err), first=attempt == 0)
+                    await asyncio.sleep(self._link.delay(attempt))
                     attempt += 1
                     continue
-                self._connected(attempt)
+                self._link.connected(self.port, attempt)
                 attempt = 0
                 try:
                     reason = await self._pump(reader, sink)
                 finally:
                     writer.close()
-                self._lost(f"{self.port} went away: {reason}", first=True)
-                await asyncio.sleep(self._delay(0))
+                self._link.lost(f"{self.port} went away: {reason}", first=True)
+                await asyncio.sleep(self._link.delay(0))
                 attempt = 1
         finally:
             self._health.state = DriverState.STOPPED
@@ -136,25 +137,3 @@ class BarcodeWandDriver:
         self._garbage += 1
         self._health.last_error = str(err)
         _LOGGER.warning("%s: unreadable line ignored: %s", self._name, err)
-
-    def _connected(self, attempt: int) -> None:
-        if attempt or self._health.state == DriverState.RECONNECTING:
-            self._health.reconnects += 1
-            _LOGGER.warning("%s: %s is back", self._name, self.port)
-        else:
-            _LOGGER.info("%s: reading %s", self._name, self.port)
-        self._health.state = DriverState.CONNECTED
-
-    def _lost(self, reason: str, *, first: bool) -> None:
-        self._health.state = DriverState.RECONNECTING
-        self._health.last_error = reason
-        if first:
-            _LOGGER.warning("%s: %s; retrying with backoff", self._name, reason)
-        else:
-            _LOGGER.debug("%s: still unavailable: %s", self._name, reason)
-
-    def _delay(self, attempt: int) -> float:
-        ceiling = min(self._retry_cap_s, self._retry_base_s * 2.0 ** min(attempt, 30))
-        # Jitter between half and all of the ceiling: bounded below so a flapping port
-        # is not hammered, spread so many stations do not retry in lockstep.
-        return ceiling * (0.5 + 0.5 * self._rng.random())

@@ -25,6 +25,7 @@ from scanner.camera.decoder import Decoded, FrameDecoder, load_zbar
 from scanner.camera.live import RateGate, SightingFilter
 from scanner.clock import mono_ns, wall_now
 from scanner.drivers.base import DriverError, DriverHealth, DriverState, ReadSink
+from scanner.drivers.reconnect import Reconnector
 from scanner.events import RawRead
 from scanner.profiles.camera import CameraSettings
 from scanner.profiles.model import DeviceProfile
@@ -79,9 +80,14 @@ class CameraDriver:
         self._name = source.name or f"{profile.id}@{self.target}"
         self._station = station
         self._pace = pace_files
-        self._retry_base_s = retry_base_s
-        self._rng = rng or random.Random()
         self._health = DriverHealth(name=self._name, port=str(self.target))
+        self._link = Reconnector(
+            self._health,
+            _LOGGER,
+            base_s=retry_base_s,
+            cap_s=self.settings.reconnect_max_s,
+            rng=rng,
+        )
         self._decoder = FrameDecoder(self.settings)
         # OpenCV's own "can't open camera by index" lines repeat on every retry and say less
         # than the DriverError logged here; keep its errors only.
@@ -117,16 +123,16 @@ class CameraDriver:
                 except DriverError as err:
                     if self._health.state == DriverState.CONNECTED:
                         attempt = 0  # it was working: a fresh failure, start the backoff over
-                    self._lost(str(err), first=attempt == 0)
+                    self._link.lost(str(err), first=attempt == 0)
                 else:
                     if self.kind == "file":
                         await self._finished(reason)
-                    self._lost(f"capture of {self.target} ended: {reason}", first=True)
+                    self._link.lost(f"capture of {self.target} ended: {reason}", first=True)
                 finally:
                     # Not cancel_futures: the capture's release may be queued behind a stalled
                     # grab() and must still run when that returns.
                     worker.shutdown(wait=False)
-                await asyncio.sleep(self._delay(attempt))
+                await asyncio.sleep(self._link.delay(attempt))
                 attempt += 1
         finally:
             self._health.state = DriverState.STOPPED
@@ -138,7 +144,7 @@ class CameraDriver:
         loop = asyncio.get_running_loop()
         capture = await loop.run_in_executor(worker, self._open)
         try:
-            self._connected(attempt)
+            self._link.connected(str(self.target), attempt, doing="capturing from")
             return await self._play(worker, capture, sink)
         except _Stalled as err:
             raise DriverError(str(err)) from None
@@ -240,26 +246,6 @@ class CameraDriver:
             _LOGGER.info("%s: %s", self._name, reason)
         self._health.details["video"] = reason
         await asyncio.Event().wait()
-
-    def _connected(self, attempt: int) -> None:
-        if attempt or self._health.state == DriverState.RECONNECTING:
-            self._health.reconnects += 1
-            _LOGGER.warning("%s: %s is back", self._name, self.target)
-        else:
-            _LOGGER.info("%s: capturing from %s", self._name, self.target)
-        self._health.state = DriverState.CONNECTED
-
-    def _lost(self, reason: str, *, first: bool) -> None:
-        self._health.state = DriverState.RECONNECTING
-        self._health.last_error = reason
-        if first:
-            _LOGGER.warning("%s: %s; retrying with backoff", self._name, reason)
-        else:
-            _LOGGER.debug("%s: still unavailable: %s", self._name, reason)
-
-    def _delay(self, attempt: int) -> float:
-        ceiling = min(self.settings.reconnect_max_s, self._retry_base_s * 2.0 ** min(attempt, 30))
-        return ceiling * (0.5 + 0.5 * self._rng.random())
 
 
 class _FrameClock:

@@ -22,6 +22,7 @@ from typing import Any
 from scanner.clock import mono_ns, wall_now
 from scanner.codecs.hid_keys import KEY_ENTER, HidKeyDecoder, KeyScan, layout_for, parse_evemu
 from scanner.drivers.base import DriverError, DriverHealth, DriverState, ReadSink
+from scanner.drivers.reconnect import Reconnector
 from scanner.events import RawRead
 from scanner.profiles.hid import HidSettings
 from scanner.profiles.model import DeviceProfile
@@ -58,10 +59,11 @@ class HidWedgeDriver:
         where = self._device or f"usb:{self._vid:04X}:{self._pid:04X}"
         self._name = source.name or f"{profile.id}@{where}"
         self._station = station
-        self._retry_base_s = retry_base_s
-        self._rng = rng or random.Random()
         self._clock = clock
         self._health = DriverHealth(name=self._name, port=self._device)
+        self._link = Reconnector(
+            self._health, _LOGGER, base_s=retry_base_s, cap_s=self.hid.reconnect_max_s, rng=rng
+        )
         self._scans_cut = 0
 
     @property
@@ -85,10 +87,10 @@ class HidWedgeDriver:
                 try:
                     reason = await self._read_device(sink, attempt)
                     attempt = 0
-                    self._lost(f"input device went away: {reason}", first=True)
+                    self._link.lost(f"input device went away: {reason}", first=True)
                 except DriverError as err:
-                    self._lost(str(err), first=attempt == 0)
-                await asyncio.sleep(self._delay(attempt))
+                    self._link.lost(str(err), first=attempt == 0)
+                await asyncio.sleep(self._link.delay(attempt))
                 attempt += 1
         finally:
             self._health.state = DriverState.STOPPED
@@ -212,25 +214,8 @@ class HidWedgeDriver:
             )
 
     def _connected(self, path: str, attempt: int) -> None:
-        if attempt or self._health.state == DriverState.RECONNECTING:
-            self._health.reconnects += 1
-            _LOGGER.warning("%s: %s is back", self._name, path)
-        else:
-            _LOGGER.info("%s: reading %s", self._name, path)
         self._health.port = path
-        self._health.state = DriverState.CONNECTED
-
-    def _lost(self, reason: str, *, first: bool) -> None:
-        self._health.state = DriverState.RECONNECTING
-        self._health.last_error = reason
-        if first:
-            _LOGGER.warning("%s: %s; retrying with backoff", self._name, reason)
-        else:
-            _LOGGER.debug("%s: still unavailable: %s", self._name, reason)
-
-    def _delay(self, attempt: int) -> float:
-        ceiling = min(self.hid.reconnect_max_s, self._retry_base_s * 2.0 ** min(attempt, 30))
-        return ceiling * (0.5 + 0.5 * self._rng.random())
+        self._link.connected(path, attempt)
 
 
 async def _feed(events: AsyncIterator[KeyEvent], queue: asyncio.Queue[Any]) -> None:
