@@ -16,10 +16,10 @@ from scanner.protocols.uhf_actions import (
     Send,
     TagSeen,
 )
-from scanner.protocols.uhf_session import TRANSITIONS, State
+from scanner.protocols.uhf_session import State
 from scanner.sim.mercury import NANO_VERSION, MercurySim
 from scanner.sim.pty import PtyPair
-from tests.scanner.protocols.uhf_pair import Pair, of_type, state
+from tests.scanner.protocols.uhf_pair import Pair, check_invariants, of_type, state
 
 EPC = "E28011606000020A1B2C3D4E"
 SETTINGS = RfidSettings(
@@ -182,42 +182,11 @@ INPUTS = st.one_of(
     st.tuples(st.just("data"), st.sampled_from(_responses())),
     st.tuples(st.just("junk"), st.binary(max_size=40)),
 )
-WAITING = {State.PROBING, State.CONFIGURING, State.STARTING, State.STREAMING, State.STOPPING}
 
 
 @given(st.lists(INPUTS, max_size=40))
 def test_session_invariants_hold_for_any_input_sequence(inputs):
-    session = MercurySession(SETTINGS)
-    now = 0.0
-    for item in inputs:
-        before = session.state
-        try:
-            if item == "start":
-                actions = session.start(now)
-            elif item == "stop":
-                actions = session.stop(now)
-            elif item[0] == "tick":
-                now += item[1]
-                actions = session.tick(now)
-            else:
-                actions = session.receive_data(item[1], now)
-        except ProtocolError:
-            assert state(session) is before  # refused calls change nothing
-            assert item in ("start", "stop")
-            continue
-        after = session.state
-        # Each state change follows rows of the table (at most two in one input).
-        if after is not before:
-            hop = {TRANSITIONS[k] for k in TRANSITIONS if k[0] is before}
-            two = {TRANSITIONS[k] for k in TRANSITIONS if k[0] in hop}
-            assert after in hop | two
-        # A session that waits on the reader always knows when to give up.
-        assert (session.deadline() is not None) == (after in WAITING)
-        for action in actions:
-            if isinstance(action, Send):
-                m.decode_command(action.data)  # only well-formed frames go out
-            if isinstance(action, TagSeen):
-                assert action.epc == EPC and State.STREAMING in (before, after)
+    check_invariants(MercurySession(SETTINGS), inputs, m.decode_command, EPC)
 
 
 def test_session_stream_records_during_setup_queue_a_stop():

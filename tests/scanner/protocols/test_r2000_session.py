@@ -16,10 +16,10 @@ from scanner.protocols.uhf_actions import (
     Send,
     TagSeen,
 )
-from scanner.protocols.uhf_session import TRANSITIONS, State
+from scanner.protocols.uhf_session import State
 from scanner.sim.pty import PtyPair
 from scanner.sim.r2000 import R2000Sim
-from tests.scanner.protocols.uhf_pair import Pair, of_type, state
+from tests.scanner.protocols.uhf_pair import Pair, check_invariants, of_type, state
 
 EPC_A = "E28011606000020A1B2C3D4E"
 EPC_B = "300833B2DDD9014000000001"
@@ -171,36 +171,8 @@ INPUTS = st.one_of(
     st.tuples(st.just("data"), st.sampled_from(_outputs())),
     st.tuples(st.just("junk"), st.binary(max_size=30)),
 )
-WAITING = {State.PROBING, State.CONFIGURING, State.STARTING, State.STREAMING, State.STOPPING}
 
 
 @given(st.lists(INPUTS, max_size=40), st.sampled_from([[1], [1, 2, 4]]))
 def test_session_invariants_hold_for_any_input_sequence(inputs, ports):
-    session = R2000Session(settings(antenna_ports=ports))
-    now = 0.0
-    for item in inputs:
-        before = session.state
-        try:
-            if item == "start":
-                actions = session.start(now)
-            elif item == "stop":
-                actions = session.stop(now)
-            elif item[0] == "tick":
-                now += item[1]
-                actions = session.tick(now)
-            else:
-                actions = session.receive_data(item[1], now)
-        except ProtocolError:
-            assert state(session) is before and item in ("start", "stop")
-            continue
-        after = session.state
-        if after is not before:
-            hop = {TRANSITIONS[k] for k in TRANSITIONS if k[0] is before}
-            two = {TRANSITIONS[k] for k in TRANSITIONS if k[0] in hop}
-            assert after in hop | two
-        assert (session.deadline() is not None) == (after in WAITING)
-        for action in actions:
-            if isinstance(action, Send):
-                r.decode_frame(action.data)
-            if isinstance(action, TagSeen):
-                assert action.epc == EPC_A and State.STREAMING in (before, after)
+    check_invariants(R2000Session(settings(antenna_ports=ports)), inputs, r.decode_frame, EPC_A)

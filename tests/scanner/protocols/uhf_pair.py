@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import termios
+from collections.abc import Callable
 from typing import Any
 
-from scanner.protocols.uhf_actions import Action, Send
-from scanner.protocols.uhf_session import State
+from scanner.protocols.uhf_actions import Action, ProtocolError, Send, TagSeen
+from scanner.protocols.uhf_session import TRANSITIONS, State
 from scanner.sim.pty import PtyPair
 from scanner.sim.uhf_base import UhfSim, termios_speed
 
@@ -78,3 +79,43 @@ def state(session: Any) -> State:
 
 def of_type(actions: list[Action], kind: type) -> list[Any]:
     return [a for a in actions if isinstance(a, kind)]
+
+
+WAITING = {State.PROBING, State.CONFIGURING, State.STARTING, State.STREAMING, State.STOPPING}
+
+
+def check_invariants(
+    session: Any, inputs: list[Any], decode: Callable[[bytes], object], epc: object
+) -> None:
+    """Drive `session` with hypothesis `inputs` ("start", "stop", ("tick", dt), (kind, bytes))
+    and assert the invariants every UHF session keeps, whatever the reader sends."""
+    now = 0.0
+    for item in inputs:
+        before = session.state
+        try:
+            if item == "start":
+                actions = session.start(now)
+            elif item == "stop":
+                actions = session.stop(now)
+            elif item[0] == "tick":
+                now += item[1]
+                actions = session.tick(now)
+            else:
+                actions = session.receive_data(item[1], now)
+        except ProtocolError:
+            assert state(session) is before  # refused calls change nothing
+            assert item in ("start", "stop")
+            continue
+        after = session.state
+        # Each state change follows rows of the table (at most two in one input).
+        if after is not before:
+            hop = {TRANSITIONS[k] for k in TRANSITIONS if k[0] is before}
+            two = {TRANSITIONS[k] for k in TRANSITIONS if k[0] in hop}
+            assert after in hop | two
+        # A session that waits on the reader always knows when to give up.
+        assert (session.deadline() is not None) == (after in WAITING)
+        for action in actions:
+            if isinstance(action, Send):
+                decode(action.data)  # only well-formed frames go out
+            if isinstance(action, TagSeen):
+                assert action.epc == epc and State.STREAMING in (before, after)
