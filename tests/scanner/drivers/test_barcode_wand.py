@@ -1,50 +1,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from scanner.drivers.barcode_wand import BarcodeWandDriver
 from scanner.drivers.base import DriverState
-from scanner.events import RawRead
 from scanner.profiles import load_profile
 from scanner.settings import SourceConfig, StationSection
 from scanner.sim.pty import PtyPair
 from scanner.sim.wand import WandSim
+from tests.scanner.drivers.driver_harness import Reads, running
 
 STATION = StationSection(device_id="t", server="http://127.0.0.1:1")
-
-
-class Reads:
-    def __init__(self) -> None:
-        self.items: list[RawRead] = []
-        self.changed = asyncio.Event()
-
-    def __call__(self, read: RawRead) -> None:
-        self.items.append(read)
-        self.changed.set()
-
-    async def wait_for(self, n: int) -> list[RawRead]:
-        async with asyncio.timeout(10):
-            while len(self.items) < n:
-                self.changed.clear()
-                await self.changed.wait()
-        return self.items
-
-
-@contextlib.asynccontextmanager
-async def running(driver: BarcodeWandDriver, reads: Reads) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(driver.run(reads))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def wait_state(driver: BarcodeWandDriver, state: DriverState) -> None:

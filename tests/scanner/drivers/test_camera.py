@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -13,9 +11,9 @@ import pytest
 from scanner.camera.corpus import render, write_video
 from scanner.drivers.base import DriverError, DriverState
 from scanner.drivers.camera import CameraDriver
-from scanner.events import RawRead
 from scanner.profiles import load_profile
 from scanner.settings import SourceConfig, StationSection
+from tests.scanner.drivers.driver_harness import Reads, eventually, running
 
 STATION = StationSection(device_id="desk-cam", server="http://127.0.0.1:9")
 FPS = 20
@@ -30,36 +28,6 @@ def write_pass_video(
     path: Path, passes: list[tuple[float, float, np.ndarray]], seconds: float
 ) -> None:
     write_video(path, passes, seconds, fps=FPS, size=SIZE)
-
-
-class Reads(list[RawRead]):
-    def __init__(self) -> None:
-        super().__init__()
-        self.changed = asyncio.Event()
-
-    def __call__(self, read: RawRead) -> None:
-        self.append(read)
-        self.changed.set()
-
-
-async def eventually(predicate: Callable[[], bool], seconds: float) -> None:
-    """Poll `predicate` until it holds; fail after `seconds`."""
-    for _ in range(int(seconds / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached in time")
-
-
-@contextlib.asynccontextmanager
-async def running(driver: CameraDriver, reads: Reads):
-    task = asyncio.create_task(driver.run(reads))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _driver(camera: int | str, profile: str = "generic-usb-camera", **kw) -> CameraDriver:

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import glob
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,9 @@ import pytest
 from scanner.codecs.hid_keys import DE, US, encode_text
 from scanner.drivers.base import DriverError, DriverState
 from scanner.drivers.hid_wedge import HidWedgeDriver
-from scanner.events import RawRead
 from scanner.profiles import load_profile
 from scanner.settings import SourceConfig, StationSection
+from tests.scanner.drivers.driver_harness import Reads, eventually
 
 STATION = StationSection(device_id="desk-1", server="http://127.0.0.1:9")
 
@@ -23,34 +23,6 @@ def _driver(profile: str = "honeywell-voyager-1250g", **source: str) -> HidWedge
     return HidWedgeDriver(
         load_profile(profile), SourceConfig(profile=profile, **source), STATION, retry_base_s=0.01
     )
-
-
-class Reads:
-    """A sink that lets a test await the n-th read."""
-
-    def __init__(self) -> None:
-        self.items: list[RawRead] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, read: RawRead) -> None:
-        self.items.append(read)
-        self._changed.set()
-
-    async def wait_for(self, count: int, seconds: float = 5.0) -> list[RawRead]:
-        async with asyncio.timeout(seconds):
-            while len(self.items) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.items
-
-
-async def eventually(predicate: Callable[[], bool], seconds: float) -> None:
-    """Poll `predicate` until it holds; fail after `seconds`."""
-    for _ in range(int(seconds / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached in time")
 
 
 async def _events(
