@@ -9,6 +9,7 @@ from scanner.sim.pty import PtyPair
 from scanner.sim.uhf_base import LineFaults
 from tests.scanner.drivers.uhf_harness import (
     STATION,
+    antenna_and_rssi_by_code,
     drain,
     fast_profile,
     next_read,
@@ -32,10 +33,7 @@ async def test_chafon_driver_288_reads_tags_per_antenna_with_rssi():
         sim.population.place(EPC_B, antennas=(2,), rssi=-40.0)
         driver = ChafonDriver(profile, source(pty.path), STATION)
         async with serving(sim), running(driver) as reads:
-            seen: dict[str, tuple[int | None, float | None]] = {}
-            while len(seen) < 2:
-                read = await next_read(reads)
-                seen[read.code] = (read.antenna, read.rssi)
+            seen = await antenna_and_rssi_by_code(reads, 2)
             assert seen[EPC_A][0] == 1
             assert seen[EPC_B][0] == 2
             rssi_a, rssi_b = seen[EPC_A][1], seen[EPC_B][1]

@@ -66,6 +66,17 @@ async def next_read(reads: asyncio.Queue[RawRead], within: float = 5.0) -> RawRe
         return await reads.get()
 
 
+async def antenna_and_rssi_by_code(
+    reads: asyncio.Queue[RawRead], count: int
+) -> dict[str, tuple[int | None, float | None]]:
+    """(antenna, RSSI) of the latest read of each code, once `count` codes have been read."""
+    seen: dict[str, tuple[int | None, float | None]] = {}
+    while len(seen) < count:
+        read = await next_read(reads)
+        seen[read.code] = (read.antenna, read.rssi)
+    return seen
+
+
 async def drain(reads: asyncio.Queue[RawRead]) -> None:
     while not reads.empty():
         reads.get_nowait()
