@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from scanner.codecs import chafon as c
 from scanner.profiles.model import DeviceProfile
 from scanner.sim.pty import PtyPair
-from scanner.sim.uhf_base import LineFaults, UhfSim
+from scanner.sim.uhf_base import LineFaults, UhfSim, rfid_of
 
 _LOGGER = logging.getLogger(__name__)
 _TAGS_PER_FRAME = 4  # keeps every reply well under the 96-byte Len of 3.1
@@ -224,12 +224,9 @@ def make_sim(
     profile: DeviceProfile, pty: PtyPair, tags: list[str], rate: float, seed: int = 0
 ) -> ChafonSim:
     """The simulator registry's factory: a reader shaped by the profile."""
-    rfid = profile.rfid
-    if rfid is None:
-        raise ValueError(f"profile {profile.id} has no [rfid] section")
-    serial_rate = profile.serial.baudrate if profile.serial else 57600
+    rfid, baudrate = rfid_of(profile, 57600)
     return ChafonSim(
-        pty, tags=tags, rate=rate, seed=seed, baudrate=rfid.default_baud or serial_rate,
+        pty, tags=tags, rate=rate, seed=seed, baudrate=baudrate,
         antennas=min(rfid.antennas, 4),
         address=0x00 if rfid.address == c.BROADCAST else rfid.address,
         dialect=str(profile.quirks.get("chafon_dialect", "uhfreader18")),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from scanner.codecs import mercury as m
 from scanner.profiles.model import DeviceProfile
 from scanner.sim.pty import PtyPair
-from scanner.sim.uhf_base import LineFaults, UhfSim, usable_epcs
+from scanner.sim.uhf_base import LineFaults, UhfSim, rfid_of, usable_epcs
 
 _LOGGER = logging.getLogger(__name__)
 _KEEPALIVE_S = 1.0  # silence while streaming with no tag in the field before a keep-alive
@@ -239,13 +239,10 @@ def make_sim(
     profile: DeviceProfile, pty: PtyPair, tags: list[str], rate: float, seed: int = 0
 ) -> MercurySim:
     """The simulator registry's factory: a module shaped by the profile."""
-    rfid = profile.rfid
-    if rfid is None:
-        raise ValueError(f"profile {profile.id} has no [rfid] section")
-    serial_rate = profile.serial.baudrate if profile.serial else 115200
+    rfid, baudrate = rfid_of(profile, 115200)
     return MercurySim(
         pty, tags=usable_epcs(tags), rate=rate, seed=seed,
-        baudrate=rfid.default_baud or serial_rate,
+        baudrate=baudrate,
         antennas=rfid.antennas, min_power_dbm=rfid.min_power_dbm,
         max_power_dbm=rfid.max_power_dbm,
     )  # fmt: skip

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from scanner.codecs import r2000 as r
 from scanner.profiles.model import DeviceProfile
 from scanner.sim.pty import PtyPair
-from scanner.sim.uhf_base import LineFaults, UhfSim, usable_epcs
+from scanner.sim.uhf_base import LineFaults, UhfSim, rfid_of, usable_epcs
 
 _LOGGER = logging.getLogger(__name__)
 _BAUD_CODES = {3: 38400, 4: 115200}  # 2.1: cmd_set_uart_baudrate
@@ -202,13 +202,10 @@ def make_sim(
     profile: DeviceProfile, pty: PtyPair, tags: list[str], rate: float, seed: int = 0
 ) -> R2000Sim:
     """The simulator registry's factory: a reader shaped by the profile."""
-    rfid = profile.rfid
-    if rfid is None:
-        raise ValueError(f"profile {profile.id} has no [rfid] section")
-    serial_rate = profile.serial.baudrate if profile.serial else 115200
+    rfid, baudrate = rfid_of(profile, 115200)
     address = 0x01 if rfid.address == r.BROADCAST else rfid.address
     return R2000Sim(
         pty, tags=usable_epcs(tags), rate=rate, seed=seed,
-        baudrate=rfid.default_baud or serial_rate,
+        baudrate=baudrate,
         antennas=min(rfid.antennas, 4), address=address, max_power_dbm=int(rfid.max_power_dbm),
     )  # fmt: skip

@@ -16,6 +16,8 @@ import random
 import termios
 from dataclasses import dataclass, field
 
+from scanner.profiles.model import DeviceProfile
+from scanner.profiles.rfid import RfidSettings
 from scanner.sim.pty import PtyPair
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,6 +86,17 @@ def usable_epcs(codes: list[str]) -> list[str]:
         else:
             usable.append(code)
     return usable
+
+
+def rfid_of(profile: DeviceProfile, fallback_baud: int) -> tuple[RfidSettings, int]:
+    """A simulator factory's view of a profile: its [rfid] section and the reader's baud rate
+    (the rfid default, else the serial section's, else `fallback_baud`); ValueError without
+    an [rfid] section."""
+    rfid = profile.rfid
+    if rfid is None:
+        raise ValueError(f"profile {profile.id} has no [rfid] section")
+    serial_rate = profile.serial.baudrate if profile.serial else fallback_baud
+    return rfid, rfid.default_baud or serial_rate
 
 
 def _epc_bytes(code: str) -> bytes | None:
