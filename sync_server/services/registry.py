@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from sync_server.models import Asset, AssetIdentifier, Location, Person, ReadPoint
 from sync_server.services import Conflict, InvalidInput, NotFound
@@ -48,12 +48,27 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def _get_by_code(session: Session, model: type[_Row], column: Any, code: str, what: str) -> _Row:
+    """The `model` row whose `column` is `code`; 404 naming `what` if there is none."""
+    row = session.exec(select(model).where(column == code)).first()
+    if row is None:
+        raise NotFound(f"no {what} {code!r}")
+    return row
+
+
+def _flushed(session: Session, row: _Row) -> _Row:
+    """`row` added and flushed (ids assigned), not committed."""
+    session.add(row)
+    session.flush()
+    return row
+
+
 def get_location(session: Session, code: str) -> Location:
     """The location `code`; 404 if unknown."""
-    row = session.exec(select(Location).where(Location.code == code)).first()
-    if row is None:
-        raise NotFound(f"no location {code!r}")
-    return row
+    return _get_by_code(session, Location, Location.code, code, "location")
 
 
 def _ref_location(session: Session, code: str | None, what: str) -> int | None:
@@ -80,9 +95,7 @@ def create_location(session: Session, data: LocationIn) -> Location:
         parent_id=_ref_location(session, data.parent, "parent"),
         gln=data.gln,
     )
-    session.add(row)
-    session.flush()
-    return row
+    return _flushed(session, row)
 
 
 def update_location(session: Session, code: str, data: LocationPatch) -> Location:
@@ -99,9 +112,7 @@ def update_location(session: Session, code: str, data: LocationPatch) -> Locatio
         if parent_id is not None and row.id in _ancestors(session, parent_id):
             raise Conflict(f"location {code!r} cannot move under itself or its own sublocation")
         row.parent_id = parent_id
-    session.add(row)
-    session.flush()
-    return row
+    return _flushed(session, row)
 
 
 def _ancestors(session: Session, location_id: int) -> set[int]:
@@ -131,19 +142,14 @@ def descendants(session: Session, code: str) -> list[str]:
 
 def get_person(session: Session, code: str) -> Person:
     """The person `code`; 404 if unknown."""
-    row = session.exec(select(Person).where(Person.code == code)).first()
-    if row is None:
-        raise NotFound(f"no person {code!r}")
-    return row
+    return _get_by_code(session, Person, Person.code, code, "person")
 
 
 def create_person(session: Session, data: PersonIn) -> Person:
     """Create a person; 409 for a taken code."""
     _check_unique(session, Person, Person.code, data.code, "person")
     row = Person(code=data.code, name=data.name, email=data.email, active=data.active)
-    session.add(row)
-    session.flush()
-    return row
+    return _flushed(session, row)
 
 
 def update_person(session: Session, code: str, data: PersonPatch) -> Person:
@@ -152,17 +158,12 @@ def update_person(session: Session, code: str, data: PersonPatch) -> Person:
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is not None or name == "email":
             setattr(row, name, value)
-    session.add(row)
-    session.flush()
-    return row
+    return _flushed(session, row)
 
 
 def get_read_point(session: Session, code: str) -> ReadPoint:
     """The read point `code`; 404 if unknown."""
-    row = session.exec(select(ReadPoint).where(ReadPoint.code == code)).first()
-    if row is None:
-        raise NotFound(f"no read point {code!r}")
-    return row
+    return _get_by_code(session, ReadPoint, ReadPoint.code, code, "read point")
 
 
 def create_read_point(session: Session, data: ReadPointIn) -> ReadPoint:
@@ -175,9 +176,7 @@ def create_read_point(session: Session, data: ReadPointIn) -> ReadPoint:
         inside_id=_ref_location(session, data.inside, "inside"),
         outside_id=_ref_location(session, data.outside, "outside"),
     )
-    session.add(row)
-    session.flush()
-    return row
+    return _flushed(session, row)
 
 
 def update_read_point(session: Session, code: str, data: ReadPointPatch) -> ReadPoint:
@@ -189,9 +188,7 @@ def update_read_point(session: Session, code: str, data: ReadPointPatch) -> Read
     for name in ("location", "inside", "outside"):
         if name in fields:
             setattr(row, f"{name}_id", _ref_location(session, fields[name], name))
-    session.add(row)
-    session.flush()
-    return row
+    return _flushed(session, row)
 
 
 # -- assets ----------------------------------------------------------------------------------
@@ -199,10 +196,7 @@ def update_read_point(session: Session, code: str, data: ReadPointPatch) -> Read
 
 def get_asset(session: Session, asset_tag: str) -> Asset:
     """The asset `asset_tag`; 404 if unknown."""
-    row = session.exec(select(Asset).where(Asset.asset_tag == asset_tag)).first()
-    if row is None:
-        raise NotFound(f"no asset {asset_tag!r}")
-    return row
+    return _get_by_code(session, Asset, Asset.asset_tag, asset_tag, "asset")
 
 
 def _check_status(status: str | None) -> None:
