@@ -21,6 +21,7 @@ from scanner.sim.pty import PtyPair
 from scanner.sim.registry import simulator_factory
 from scanner.sim.uhf_base import UhfSim
 from tests.e2e.stack import Proc, Site, wait_until
+from tests.scanner.drivers.uhf_harness import serving
 
 pytestmark = pytest.mark.timeout(300)  # shared CI machines; a healthy run takes seconds
 FAMILIES = ["thingmagic-m6e", "yanzeo-r2000", "chafon-cf-ru6402"]
@@ -56,19 +57,6 @@ def reader(profile_id: str, rate: float = 100.0) -> Iterator[tuple[UhfSim, PtyPa
     with PtyPair() as pty:
         sim: UhfSim = simulator_factory(profile.driver)(profile, pty, [], rate, seed=7)
         yield sim, pty
-
-
-@contextlib.asynccontextmanager
-async def serving(sim: UhfSim) -> AsyncIterator[UhfSim]:
-    import asyncio
-
-    task = asyncio.create_task(sim.serve())
-    try:
-        yield sim
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def repoint(link: Path, target: str) -> None:
