@@ -75,22 +75,25 @@ async def test_uhf_driver_stamps_reads_when_bytes_arrive_and_counts_rate():
             assert health.reads_per_s > 0
 
 
+def _noisy_pair(
+    protocol: str, pty: PtyPair, faults: LineFaults, *, rate: float, seed: int
+) -> tuple[MercurySim | R2000Sim, MercuryDriver | R2000Driver]:
+    """A simulator with tags A and B on a faulty line, and a fast-retrying driver for it."""
+    if protocol == "mercury":
+        sim: MercurySim | R2000Sim = MercurySim(
+            pty, tags=[EPC_A, EPC_B], rate=rate, seed=seed, faults=faults
+        )
+        profile = fast_profile("sparkfun-m6e-nano")
+        return sim, MercuryDriver(profile, source(pty.path), STATION, backoff_s=0.05)
+    sim = R2000Sim(pty, tags=[EPC_A, EPC_B], rate=rate, seed=seed, faults=faults)
+    return sim, R2000Driver(fast_profile("yanzeo-r2000"), source(pty.path), STATION, backoff_s=0.05)
+
+
 @pytest.mark.parametrize("protocol", ["mercury", "r2000"])
 async def test_uhf_driver_survives_dropped_and_corrupted_bytes(protocol):
     faults = LineFaults(drop_rate=0.002, corrupt_rate=0.002)
     with PtyPair() as pty:
-        if protocol == "mercury":
-            sim: MercurySim | R2000Sim = MercurySim(
-                pty, tags=[EPC_A, EPC_B], rate=500, seed=3, faults=faults
-            )
-            driver: MercuryDriver | R2000Driver = MercuryDriver(
-                fast_profile("sparkfun-m6e-nano"), source(pty.path), STATION, backoff_s=0.05
-            )
-        else:
-            sim = R2000Sim(pty, tags=[EPC_A, EPC_B], rate=500, seed=3, faults=faults)
-            driver = R2000Driver(
-                fast_profile("yanzeo-r2000"), source(pty.path), STATION, backoff_s=0.05
-            )
+        sim, driver = _noisy_pair(protocol, pty, faults, rate=500, seed=3)
         async with serving(sim), running(driver) as reads:
             codes = {(await next_read(reads, within=15)).code for _ in range(100)}
         assert codes <= {EPC_A, EPC_B}  # damaged frames are dropped, never misread
@@ -140,18 +143,7 @@ async def test_uhf_driver_soak_faults_and_reboots(protocol):
     # never carry a damaged EPC.
     faults = LineFaults(drop_rate=0.001, corrupt_rate=0.001)
     with PtyPair() as pty:
-        if protocol == "mercury":
-            sim: MercurySim | R2000Sim = MercurySim(
-                pty, tags=[EPC_A, EPC_B], rate=300, seed=9, faults=faults
-            )
-            driver: MercuryDriver | R2000Driver = MercuryDriver(
-                fast_profile("sparkfun-m6e-nano"), source(pty.path), STATION, backoff_s=0.05
-            )
-        else:
-            sim = R2000Sim(pty, tags=[EPC_A, EPC_B], rate=300, seed=9, faults=faults)
-            driver = R2000Driver(
-                fast_profile("yanzeo-r2000"), source(pty.path), STATION, backoff_s=0.05
-            )
+        sim, driver = _noisy_pair(protocol, pty, faults, rate=300, seed=9)
         async with serving(sim), running(driver) as reads:
             for _ in range(15):
                 for _ in range(200):
