@@ -13,14 +13,6 @@ from tests.scanner.sim.uhf_line import HostLine
 EPC = "E28011606000020A1B2C3D4E"
 
 
-@pytest.fixture
-def line():
-    with PtyPair() as pty:
-        host = HostLine(pty)
-        yield pty, host
-        host.close()
-
-
 def answer(host: HostLine, sim: MercurySim, command: bytes) -> m.MercuryFrame:
     return m.decode_response(host.ask(sim, command))
 

@@ -12,14 +12,6 @@ from tests.scanner.sim.uhf_line import HostLine
 EPC = "E28011606000020A1B2C3D4E"
 
 
-@pytest.fixture
-def line():
-    with PtyPair() as pty:
-        host = HostLine(pty)
-        yield pty, host
-        host.close()
-
-
 def answer(host: HostLine, sim: R2000Sim, command: bytes, now: float = 0.0) -> r.R2000Frame:
     return r.decode_frame(host.ask(sim, command, now))
 
