@@ -93,7 +93,7 @@ def _choice(
     return value
 
 
-class ChafonSession(ScriptedSession):
+class ChafonSession(ScriptedSession[c.ChafonFrame]):
     """One connection to a Chafon reader, from probe to stop."""
 
     def __init__(self, config: ChafonConfig) -> None:
@@ -107,15 +107,6 @@ class ChafonSession(ScriptedSession):
         self.rounds = 0
 
     # -- input ---------------------------------------------------------------------------
-    def receive_data(self, data: bytes, now: float) -> list[Action]:
-        """Bytes from the reader."""
-        frames = self._framer.feed(data)
-        self._note_garbage(sum(len(err.data) for err in self._framer.take_errors()))
-        actions: list[Action] = []
-        for frame in frames:
-            actions.extend(self.receive(frame, now))
-        return actions
-
     def receive(self, frame: c.ChafonFrame, now: float) -> list[Action]:
         """One frame from the reader."""
         cfg = self.config

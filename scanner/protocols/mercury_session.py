@@ -18,7 +18,7 @@ _BOOTLOADER = 1  # 1.1: (program & 0x3) == 1 means the bootloader is running
 _STOP_NAME = "stop continuous read"
 
 
-class MercurySession(ScriptedSession):
+class MercurySession(ScriptedSession[m.MercuryFrame]):
     """One connection to a Mercury module, from probe to stop."""
 
     def __init__(self, rfid: RfidSettings) -> None:
@@ -43,15 +43,6 @@ class MercurySession(ScriptedSession):
                 m.OP_SET_READER_OPTIONAL_PARAMS,
             ),
         ]
-
-    def receive_data(self, data: bytes, now: float) -> list[Action]:
-        """Bytes from the module."""
-        frames = self._framer.feed(data)
-        self._note_garbage(sum(len(err.data) for err in self._framer.take_errors()))
-        actions: list[Action] = []
-        for frame in frames:
-            actions.extend(self.receive(frame, now))
-        return actions
 
     def receive(self, frame: m.MercuryFrame, now: float) -> list[Action]:
         """One frame from the module."""

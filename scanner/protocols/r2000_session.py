@@ -18,7 +18,7 @@ from scanner.protocols.uhf_session import Event, ScriptedSession, State, Step
 _ROUND_S = 0.1  # 6b: allow about 100 ms per inventory round
 
 
-class R2000Session(ScriptedSession):
+class R2000Session(ScriptedSession[r.R2000Frame]):
     """One connection to an R2000 reader, from probe to stop."""
 
     def __init__(self, rfid: RfidSettings) -> None:
@@ -41,15 +41,6 @@ class R2000Session(ScriptedSession):
         ]
         if len(self.ports) == 1:
             self._config.append(self._antenna_step(self.ports[0]))
-
-    def receive_data(self, data: bytes, now: float) -> list[Action]:
-        """Bytes from the reader."""
-        frames = self._framer.feed(data)
-        self._note_garbage(sum(len(err.data) for err in self._framer.take_errors()))
-        actions: list[Action] = []
-        for frame in frames:
-            actions.extend(self.receive(frame, now))
-        return actions
 
     def receive(self, frame: r.R2000Frame, now: float) -> list[Action]:
         """One frame from the reader."""

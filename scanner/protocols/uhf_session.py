@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
+from scanner.codecs import CodecError
 from scanner.protocols.uhf_actions import Action, NoAnswer, ProtocolError, Restarted, Send
 
 
@@ -103,12 +106,26 @@ class StateTable:
         return self.state
 
 
-class ScriptedSession(abc.ABC):
+FrameT = TypeVar("FrameT")
+_FrameT_co = TypeVar("_FrameT_co", covariant=True)
+
+
+class _Framer(Protocol[_FrameT_co]):
+    """A protocol's incremental frame splitter, as a session reads it."""
+
+    def feed(self, data: bytes) -> Sequence[_FrameT_co]: ...
+
+    def take_errors(self) -> list[CodecError]: ...
+
+
+class ScriptedSession(abc.ABC, Generic[FrameT]):
     """Probe, then a setup script of `Step`s, one at a time, then the protocol's stream.
 
-    Subclasses provide `_probe_step`, `_setup_steps`, `_start_stream`, `_stop_stream`, and
-    feed replies through `_answered`/`_refused`.
+    Subclasses set `_framer`, provide `receive`, `_probe_step`, `_setup_steps`,
+    `_start_stream`, `_stop_stream`, and feed replies through `_answered`/`_refused`.
     """
+
+    _framer: _Framer[FrameT]
 
     def __init__(self, response_timeout_s: float, stream_timeout_s: float) -> None:
         self.table = StateTable()
@@ -132,6 +149,19 @@ class ScriptedSession(abc.ABC):
     def deadline(self) -> float | None:
         """When `tick` is due."""
         return self.table.deadline
+
+    def receive_data(self, data: bytes, now: float) -> list[Action]:
+        """Bytes from the reader."""
+        frames = self._framer.feed(data)
+        self._note_garbage(sum(len(err.data) for err in self._framer.take_errors()))
+        actions: list[Action] = []
+        for frame in frames:
+            actions.extend(self.receive(frame, now))
+        return actions
+
+    @abc.abstractmethod
+    def receive(self, frame: FrameT, now: float) -> list[Action]:
+        """One frame from the reader."""
 
     def start(self, now: float) -> list[Action]:
         """Probe the reader."""
