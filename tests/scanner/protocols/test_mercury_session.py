@@ -18,7 +18,6 @@ from scanner.protocols.uhf_actions import (
 )
 from scanner.protocols.uhf_session import State
 from scanner.sim.mercury import NANO_VERSION, MercurySim
-from scanner.sim.pty import PtyPair
 from tests.scanner.protocols.uhf_pair import Pair, check_invariants, of_type, state
 
 EPC = "E28011606000020A1B2C3D4E"
@@ -32,12 +31,6 @@ SETTINGS = RfidSettings(
     response_timeout_s=0.3,
     stream_timeout_s=2.0,
 )
-
-
-@pytest.fixture
-def pty():
-    with PtyPair() as pair:
-        yield pair
 
 
 def make_pair(pty, **sim_kwargs) -> Pair:

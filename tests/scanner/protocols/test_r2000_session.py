@@ -17,7 +17,6 @@ from scanner.protocols.uhf_actions import (
     TagSeen,
 )
 from scanner.protocols.uhf_session import State
-from scanner.sim.pty import PtyPair
 from scanner.sim.r2000 import R2000Sim
 from tests.scanner.protocols.uhf_pair import Pair, check_invariants, of_type, state
 
@@ -37,12 +36,6 @@ def settings(**kwargs) -> RfidSettings:
         "stream_timeout_s": 2.0,
     }
     return RfidSettings.model_validate({**base, **kwargs})
-
-
-@pytest.fixture
-def pty():
-    with PtyPair() as pair:
-        yield pair
 
 
 def make_pair(pty, rfid=None, **sim_kwargs) -> Pair:
