@@ -7,6 +7,7 @@ from scanner.sync.client import (
     RetryLater,
     SyncClient,
     SyncError,
+    Unreachable,
     device_clock,
 )
 from scanner.sync.loop import SyncLoop, SyncStatus
@@ -20,6 +21,7 @@ __all__ = [
     "SyncError",
     "SyncLoop",
     "SyncStatus",
+    "Unreachable",
     "device_clock",
     "full_jitter",
 ]

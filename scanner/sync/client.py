@@ -20,7 +20,9 @@ from scanner.queue.store import Batch
 from shared.wire import WIRE_VERSION, BatchAck
 
 SYNC_PATH = "/api/v1/sync/batches"
+HEALTH_PATH = "/healthz"
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+PROBE_TIMEOUT = httpx.Timeout(2.0)
 
 
 class SyncError(Exception):
@@ -33,6 +35,10 @@ class RetryLater(SyncError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unreachable(RetryLater):
+    """No connection to the server at all (network down, server stopped)."""
 
 
 class DeviceRevoked(SyncError):
@@ -73,6 +79,7 @@ class SyncClient:
     ) -> None:
         self._http = http
         self._url = server.rstrip("/") + SYNC_PATH
+        self._health_url = server.rstrip("/") + HEALTH_PATH
         self._headers = {"Authorization": f"Bearer {token}"}
         self.device_id = device_id
         self.stream_id = stream_id
@@ -101,8 +108,16 @@ class SyncClient:
             raise RetryLater(f"{self._url} timed out ({err.__class__.__name__})") from err
         except httpx.TransportError as err:
             reason = str(err) or err.__class__.__name__
-            raise RetryLater(f"{self._url} unreachable: {reason}") from err
+            raise Unreachable(f"{self._url} unreachable: {reason}") from err
         return _answer(response)
+
+    async def reachable(self) -> bool:
+        """Whether the server answers its health check now (cheap, no credentials)."""
+        try:
+            response = await self._http.get(self._health_url, timeout=PROBE_TIMEOUT)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
 
 def _answer(response: httpx.Response) -> BatchAck:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from scanner.queue.store import Batch, Outbox
 from scanner.sync.backoff import Backoff
-from scanner.sync.client import BatchRefused, DeviceRevoked, RetryLater, SyncClient
+from scanner.sync.client import BatchRefused, DeviceRevoked, RetryLater, SyncClient, Unreachable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,14 +42,17 @@ class SyncLoop:
         interval_s: float = 1.0,
         batch_size: int = 500,
         backoff: Backoff | None = None,
+        probe_s: float = 5.0,
     ) -> None:
         self.outbox = outbox
         self.client = client
         self.interval_s = interval_s
         self.batch_size = batch_size
         self.backoff = backoff or Backoff()
+        self.probe_s = probe_s
         self.status = SyncStatus()
         self._wake = asyncio.Event()
+        self._unreachable = False
 
     def wake(self) -> None:
         """Ask for a sync now (new events), unless a backoff is running."""
@@ -61,7 +64,9 @@ class SyncLoop:
             delay = await self.step()
             if delay is None:
                 return
-            if delay > 0:
+            if delay > 0 and self._unreachable:
+                await self._wait_for_server(delay)
+            elif delay > 0:
                 await self._sleep(delay, wakeable=self.backoff.failures == 0)
 
     async def step(self) -> float | None:
@@ -84,9 +89,11 @@ class SyncLoop:
             )
             return None
         except RetryLater as err:
+            self._unreachable = isinstance(err, Unreachable)
             return self._failed(str(err), self.backoff.next_delay(err.retry_after))
         except BatchRefused as err:
             return self._refused(batch, err)
+        self._unreachable = False
         self.outbox.ack(batch, ack.hwm, [(r.seq, r.reason) for r in ack.rejected])
         for r in ack.rejected:
             _LOGGER.warning("server rejected event %d: %s (kept as a dead letter)", r.seq, r.reason)
@@ -132,6 +139,18 @@ class SyncLoop:
             self.outbox.discard_batch(batch)
             return 0.0
         return self._failed(str(err), self.backoff.next_delay())
+
+    async def _wait_for_server(self, seconds: float) -> None:
+        """Back off for `seconds`, but look every `probe_s` whether the unreachable server is
+        back, so a backlog starts draining as soon as the network returns (design/sync.md)
+        instead of after a backoff of up to five minutes. Only for no connection at all: a
+        server that answers busy keeps its backoff and its Retry-After."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(self.probe_s, left))
+            if left > self.probe_s and await self.client.reachable():
+                _LOGGER.info("the server is reachable again; syncing now")
+                return
 
     async def _sleep(self, seconds: float, *, wakeable: bool) -> None:
         self._wake.clear()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from scanner.sync import (
     SyncLoop,
     device_clock,
 )
+from tests.scanner.drivers.driver_harness import eventually
 from tests.scanner.queue.test_store import draft
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -209,3 +212,56 @@ async def test_loop_refreezes_after_413_with_smaller_batches(outbox):
                 break
     assert outbox.depth() == 0
     assert sizes[:3] == [8, 4, 2]
+
+
+async def test_loop_resumes_as_soon_as_an_unreachable_server_is_back(outbox):
+    outbox.append([draft(str(i)) for i in range(10)])
+    server = FlakyServer([httpx.ConnectError("connection refused")])
+    up = False
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/healthz":
+            return httpx.Response(200 if up else 503)
+        if not up:
+            raise httpx.ConnectError("connection refused")
+        return server(request)
+
+    client, http = make(outbox, handler)
+    # A backoff far longer than the test: only the probe can bring the loop back in time.
+    loop = SyncLoop(outbox, client, interval_s=0.01, backoff=Backoff(base=600.0), probe_s=0.02)
+    async with http:
+        task = asyncio.create_task(loop.run())
+        try:
+            await eventually(lambda: loop.status.state == "retrying", 5)
+            up = True
+            await eventually(lambda: outbox.depth() == 0, 5)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert sorted(server.held) == list(range(1, 11))
+
+
+async def test_loop_keeps_its_backoff_when_the_server_answers_busy(outbox):
+    outbox.append([draft("A")])
+    probes = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal probes
+        if request.url.path == "/healthz":
+            probes += 1
+            return httpx.Response(200)
+        return httpx.Response(503)
+
+    client, http = make(outbox, handler)
+    loop = SyncLoop(outbox, client, backoff=Backoff(base=600.0), probe_s=0.01)
+    async with http:
+        task = asyncio.create_task(loop.run())
+        try:
+            await eventually(lambda: loop.status.state == "retrying", 5)
+            await asyncio.sleep(0.2)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert probes == 0 and outbox.depth() == 1
