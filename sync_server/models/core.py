@@ -1,5 +1,5 @@
-"""SQLModel tables. Migrations in `sync_server/migrations` must match these exactly (a test
-runs autogenerate and expects no difference)."""
+"""The core tables: the register (locations, people, read points, assets, identifiers), devices,
+users and sessions, and the capture tables (batches, streams, clock anchors, events, state)."""
 
 from __future__ import annotations
 

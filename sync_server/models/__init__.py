@@ -1,0 +1,41 @@
+"""SQLModel tables, one module per domain. Migrations in `sync_server/migrations` must match
+these exactly (a test runs autogenerate and expects no difference). A new domain adds its module
+here and imports it below, so importing `sync_server.models` registers every table."""
+
+from __future__ import annotations
+
+from sync_server.models.core import (
+    ApiToken,
+    Asset,
+    AssetIdentifier,
+    AssetState,
+    ClockAnchor,
+    Device,
+    Event,
+    IngestBatch,
+    Location,
+    Person,
+    ReadPoint,
+    RejectedEvent,
+    Stream,
+    User,
+    WebSession,
+)
+
+__all__ = [
+    "ApiToken",
+    "Asset",
+    "AssetIdentifier",
+    "AssetState",
+    "ClockAnchor",
+    "Device",
+    "Event",
+    "IngestBatch",
+    "Location",
+    "Person",
+    "ReadPoint",
+    "RejectedEvent",
+    "Stream",
+    "User",
+    "WebSession",
+]
