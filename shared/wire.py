@@ -13,7 +13,12 @@ MAX_BATCH_EVENTS = 1000
 MAX_BODY_BYTES = 1_048_576
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
-EventType = Literal["sighting", "checkout", "checkin"]
+EventType = Literal["sighting", "checkout", "checkin", "audit_open", "audit_close"]
+# Extensions of contract 2.1 (docs/audits.md): a station opens and closes an audit itself,
+# offline. `audit_open` carries `audit_id` (a UUID the station makes), `location` and `code`
+# (both the audited location's code) and `observed_at` (when it opened); `audit_close` carries
+# `audit_id` and `code` = the audit id. Neither is a sighting of anything.
+AUDIT_TYPES: tuple[str, ...] = ("audit_open", "audit_close")
 Source = Literal["rfid", "wand", "camera", "manual"]
 Direction = Literal["in", "out"]
 DeviceIdStr = Annotated[str, Field(pattern=DEVICE_ID_PATTERN)]
@@ -56,6 +61,9 @@ class EventIn(_Frozen):
     custodian: ShortText | None = None
     operator: ShortText | None = None
     due_back: date | None = None
+    # Extension: set by the edge on RFID reads in an audit too weak to count as found (it knows
+    # the profile's and the station's thresholds); the server trusts it. None: not judged.
+    weak: bool | None = None
 
 
 class BatchIn(_Frozen):

@@ -108,5 +108,20 @@ def require_role(role: str) -> Callable[[User], User]:
 
 
 ViewerDep = Annotated[User, Depends(require_role("viewer"))]
+
+
+def device_or_viewer(request: Request, session: SessionDep) -> str:
+    """For reads a handheld needs offline: a device token, or any signed-in user. Returns the
+    device id or the user's name."""
+    token = bearer_token(request)
+    if token is not None:
+        with get_engine(request).connect() as conn:
+            device_id = auth.device_id_for_token(conn, token)
+        if device_id is not None:
+            return device_id
+    return current_user(request, session).name
+
+
+DeviceOrViewerDep = Annotated[str, Depends(device_or_viewer)]
 AuditorDep = Annotated[User, Depends(require_role("auditor"))]
 AdminDep = Annotated[User, Depends(require_role("admin"))]

@@ -4,6 +4,13 @@ here and imports it below, so importing `sync_server.models` registers every tab
 
 from __future__ import annotations
 
+from sync_server.models.audits import (
+    Audit,
+    AuditExpected,
+    AuditLine,
+    AuditResolution,
+    AuditSchedule,
+)
 from sync_server.models.core import (
     ApiToken,
     Asset,
@@ -27,6 +34,11 @@ __all__ = [
     "Asset",
     "AssetIdentifier",
     "AssetState",
+    "Audit",
+    "AuditExpected",
+    "AuditLine",
+    "AuditResolution",
+    "AuditSchedule",
     "ClockAnchor",
     "Device",
     "Event",

@@ -173,6 +173,13 @@ class Event(SQLModel, table=True):
             sqlite_where=text("asset_id IS NULL"),
             postgresql_where=text("asset_id IS NULL"),
         ),
+        # Partial: an audit reads its own events; most events belong to none.
+        Index(
+            "ix_event_audit",
+            "audit_id",
+            sqlite_where=text("audit_id IS NOT NULL"),
+            postgresql_where=text("audit_id IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     stream_id: str = Field(max_length=36)
@@ -205,6 +212,7 @@ class Event(SQLModel, table=True):
     custodian: str | None = Field(default=None, max_length=256)
     operator: str | None = Field(default=None, max_length=256)
     due_back: date | None = None
+    weak: bool | None = None
 
 
 class RejectedEvent(SQLModel, table=True):

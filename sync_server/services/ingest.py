@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
-from shared.wire import MAX_BATCH_EVENTS, BatchAck, BatchIn, EventIn, RejectedOut
+from shared.wire import AUDIT_TYPES, MAX_BATCH_EVENTS, BatchAck, BatchIn, EventIn, RejectedOut
 from sync_server.models import Event, RejectedEvent
 from sync_server.services import Busy, Conflict, Forbidden, InvalidInput, TooLarge, streams
 from sync_server.services.bulk import Memo, executemany, insert_for
@@ -116,6 +116,10 @@ def ingest_batch(session: Session, batch: BatchIn, ctx: SyncContext) -> BatchAck
     _insert_new(session, Event, plan.rows, memo)
     _insert_new(session, RejectedEvent, plan.rejected, memo)
     apply_events(session, plan.rows, memo)
+    if any(r["type"] in AUDIT_TYPES for r in plan.rows):
+        from sync_server.services.audits.core import apply_control_events
+
+        apply_control_events(session, plan.rows)
     hwm = streams.advance_hwm(session, stream, plan.held)
     newest = max((r["event_time"] for r in plan.rows), default=None)
     streams.touch_device(
@@ -209,6 +213,10 @@ def _check(ev: EventIn) -> tuple[EventIn | None, str]:
         return None, f"{bad}: contains a NUL character or invalid Unicode"
     if ev.type == "checkout" and ev.custodian is None:
         return None, "a checkout needs a custodian (the person code taking the asset)"
+    if ev.type in AUDIT_TYPES and ev.audit_id is None:
+        return None, f"an {ev.type} event needs the audit_id it opens or closes"
+    if ev.type == "audit_open" and ev.location is None:
+        return None, "an audit_open event needs the audited location's code in location"
     if ev.mono_ns > BIGINT_MAX or ev.read_count > INT_MAX:
         return None, "mono_ns or read_count is out of range"
     for t in (ev.observed_at, ev.first_seen, ev.last_seen):
@@ -256,6 +264,8 @@ def _rows(
     rows = []
     for ev in events:
         scheme, key = idents[(ev.code, ev.symbology)]
+        if ev.type in AUDIT_TYPES:  # a control event, not a read of anything
+            scheme, key = "audit", f"audit/{ev.audit_id}"
         when, flag = event_time(
             ev.observed_at, ev.mono_ns, anchors.get(ev.boot_id), ctx.receipt, ctx.tolerance_ns
         )
@@ -268,7 +278,7 @@ def _rows(
             batch_id=batch_id,
             key=key,
             scheme=scheme,
-            asset_id=assets.get(key),
+            asset_id=assets.get(key) if scheme != "audit" else None,
             event_time=when,
             time_flag=flag,
             received_at=ctx.receipt,

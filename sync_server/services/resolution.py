@@ -159,8 +159,11 @@ def _winners(events: Iterable[Mapping[str, Any]]) -> tuple[dict[int, Any], dict[
         aid = ev.get("asset_id")
         if aid is None:
             continue
-        if ev.get("resolved_location") is not None and (
-            aid not in loc or order_key(ev) > order_key(loc[aid])
+        # A weak read (an audit's neighbour read through a wall) never moves an asset.
+        if (
+            ev.get("resolved_location") is not None
+            and not ev.get("weak")
+            and (aid not in loc or order_key(ev) > order_key(loc[aid]))
         ):
             loc[aid] = ev
         if ev["type"] in CUSTODY_TYPES and (
@@ -278,6 +281,7 @@ _STATE_FIELDS = (
     "source",
     "custodian",
     "due_back",
+    "weak",
 )
 
 

@@ -261,7 +261,7 @@ def unknown_codes(session: Session, limit: int = 100, offset: int = 0) -> Unknow
             func.min(Event.event_time),
             func.max(Event.event_time),
         )
-        .where(col(Event.asset_id).is_(None))
+        .where(col(Event.asset_id).is_(None), col(Event.scheme) != "audit")  # not audit_open/close
         .group_by(col(Event.key))
     )
     total = session.exec(select(func.count()).select_from(grouped.subquery())).one()

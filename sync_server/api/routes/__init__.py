@@ -7,11 +7,12 @@ from fastapi import APIRouter
 
 def build_routers() -> list[APIRouter]:
     """Every API router, built fresh for one app."""
-    from sync_server.api.routes import assets, register, review, sync
+    from sync_server.api.routes import assets, audits, register, review, sync
 
     return [
         sync.build_router(),
         assets.build_router(),
+        audits.build_router(),  # before register: /locations/{code}/expected
         register.build_router(),
         review.build_router(),
     ]
