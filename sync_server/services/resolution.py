@@ -333,3 +333,10 @@ def reresolve_key(session: Session, key: str, asset_id: int) -> int:
     if count:
         apply_events(session, _event_dicts(session, col(Event.asset_id) == asset_id))
     return count
+
+
+def recompute_asset(session: Session, asset_id: int) -> None:
+    """Rebuild one asset's state row from its events (after an event of it was removed or
+    detached, which the forward-only guarded upsert cannot express)."""
+    session.execute(delete(AssetState).where(col(AssetState.asset_id) == asset_id))
+    apply_events(session, _event_dicts(session, col(Event.asset_id) == asset_id))

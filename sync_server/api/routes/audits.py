@@ -8,15 +8,21 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from sync_server.api.deps import AuditorDep, DeviceOrViewerDep, SessionDep, ViewerDep
-from sync_server.services.audits import core, results
+from sync_server.api.deps import AdminDep, AuditorDep, DeviceOrViewerDep, SessionDep, ViewerDep
+from sync_server.services.audits import core, resolutions, results, schedules
 from sync_server.services.audits import expected as exp
 from sync_server.services.audits.schemas import (
     AuditIn,
     AuditOut,
+    BulkResolutionIn,
+    DueOut,
     ExpectedOut,
     IdentitiesOut,
     ReconciliationOut,
+    ResolutionIn,
+    ResolutionOut,
+    ScheduleIn,
+    ScheduleOut,
     audit_out,
 )
 
@@ -45,6 +51,50 @@ def build_router() -> APIRouter:
         methods=["GET"],
         response_class=Response,
         responses={200: {"model": ReconciliationOut}},
+    )
+    r.add_api_route(
+        "/audits/{audit_id}/resolutions",
+        resolve_one,
+        methods=["POST"],
+        response_model=ResolutionOut,
+        status_code=201,
+    )
+    r.add_api_route(
+        "/audits/{audit_id}/resolutions/bulk",
+        resolve_bulk,
+        methods=["POST"],
+        response_model=list[ResolutionOut],
+        status_code=201,
+    )
+    r.add_api_route(
+        "/audits/{audit_id}/resolutions",
+        list_resolutions,
+        methods=["GET"],
+        response_model=list[ResolutionOut],
+    )
+    r.add_api_route(
+        "/audits/{audit_id}/resolutions/{resolution_id}/undo",
+        undo_resolution,
+        methods=["POST"],
+        response_model=ResolutionOut,
+    )
+    r.add_api_route(
+        "/audit-schedules", list_schedules, methods=["GET"], response_model=list[ScheduleOut]
+    )
+    r.add_api_route("/audits-due", audits_due, methods=["GET"], response_model=DueOut)
+    for method, handler in (("GET", get_schedule), ("PUT", put_schedule)):
+        r.add_api_route(
+            "/locations/{code:path}/audit-schedule",
+            handler,
+            methods=[method],
+            response_model=ScheduleOut,
+        )
+    r.add_api_route(
+        "/locations/{code:path}/audit-schedule",
+        delete_schedule,
+        methods=["DELETE"],
+        status_code=204,
+        response_class=Response,
     )
     # Before the register's /locations/{code:path}, which would otherwise take this path.
     r.add_api_route(
@@ -121,7 +171,42 @@ def reconciliation(audit_id: str, session: SessionDep, _user: ViewerDep) -> Resp
     rows, counts and each row's evidence (device, operator, time, location)."""
     audit = core.get_audit(session, audit_id)
     body = results.result(session, audit, core.utcnow()).to_json()
+    body["resolutions"] = [
+        resolutions.resolution_out(r).model_dump(mode="json")
+        for r in resolutions.list_resolutions(session, audit_id)
+        if r.undone_at is None
+    ]
     return _json({"audit_id": audit.id, "status": audit.status, **body})
+
+
+def resolve_one(
+    audit_id: str, body: ResolutionIn, session: SessionDep, user: AuditorDep
+) -> ResolutionOut:
+    """Resolve one row of an open audit (admin or auditor); logged with who, when and why,
+    undoable until the audit closes. 409 when the row is not in a category the action fits."""
+    done = resolutions.resolve(session, audit_id, [body], user.name, core.utcnow())
+    return resolutions.resolution_out(done[0])
+
+
+def resolve_bulk(
+    audit_id: str, body: BulkResolutionIn, session: SessionDep, user: AuditorDep
+) -> list[ResolutionOut]:
+    """Resolve many rows at once: all are applied, or none (the first failure is the answer)."""
+    done = resolutions.resolve(session, audit_id, body.items, user.name, core.utcnow())
+    return [resolutions.resolution_out(r) for r in done]
+
+
+def list_resolutions(audit_id: str, session: SessionDep, _user: ViewerDep) -> list[ResolutionOut]:
+    """Every resolution of the audit, oldest first, undone ones included."""
+    return [resolutions.resolution_out(r) for r in resolutions.list_resolutions(session, audit_id)]
+
+
+def undo_resolution(
+    audit_id: str, resolution_id: int, session: SessionDep, user: AuditorDep
+) -> ResolutionOut:
+    """Undo a resolution while the audit is open: the register goes back as it was."""
+    row = resolutions.undo(session, audit_id, resolution_id, user.name, core.utcnow())
+    return resolutions.resolution_out(row)
 
 
 def location_expected(
@@ -140,3 +225,46 @@ def identities(session: SessionDep, _who: DeviceOrViewerDep) -> Response:
     handheld needs offline to tell an unexpected asset from an unknown code."""
     rows = exp.identities(session)
     return _json({"as_of": core.utcnow().isoformat(), "count": len(rows), "identities": rows})
+
+
+def list_schedules(
+    session: SessionDep,
+    _user: ViewerDep,
+    state: Literal["ok", "due", "overdue"] | None = None,
+    within_days: Annotated[int, Query(ge=0, le=3660)] = schedules.DUE_WITHIN_DAYS,
+) -> list[ScheduleOut]:
+    """Every location's audit schedule with its last audit date and result, next due date and
+    state (due: within `within_days` of it; overdue: past it); `state` filters."""
+    rows = schedules.schedules(session, core.utcnow().date(), within_days=within_days)
+    return [s for s in rows if state is None or s.state == state]
+
+
+def audits_due(
+    session: SessionDep,
+    _user: ViewerDep,
+    within_days: Annotated[int, Query(ge=0, le=3660)] = schedules.DUE_WITHIN_DAYS,
+) -> DueOut:
+    """The locations whose audit is due soon and those overdue, and the audits now open."""
+    rows = schedules.schedules(session, core.utcnow().date(), within_days=within_days)
+    opened = core.list_audits(session, "open")
+    return DueOut(
+        due=[s for s in rows if s.state == "due"],
+        overdue=[s for s in rows if s.state == "overdue"],
+        open=[audit_out(a, core.location_code(session, a)) for a in opened],
+    )
+
+
+def get_schedule(code: str, session: SessionDep, _user: ViewerDep) -> ScheduleOut:
+    """A location's audit schedule with its last audit date and result; 404 if none."""
+    return schedules.get_schedule(session, code, core.utcnow().date())
+
+
+def put_schedule(code: str, body: ScheduleIn, session: SessionDep, user: AdminDep) -> ScheduleOut:
+    """Audit this location every `every_days` days (admin)."""
+    return schedules.set_schedule(session, code, body, user.name, core.utcnow())
+
+
+def delete_schedule(code: str, session: SessionDep, _user: AdminDep) -> Response:
+    """Stop scheduling audits of this location (admin)."""
+    schedules.delete_schedule(session, code)
+    return Response(status_code=204)

@@ -169,6 +169,7 @@ class ReconciliationOut(BaseModel):
     weak: list[RowOut]
     counts: dict[str, int]
     details: DetailsOut
+    resolutions: list[ResolutionOut] = Field(description="the resolutions in force")
 
 
 Action = Literal[
@@ -235,3 +236,14 @@ class ScheduleOut(BaseModel):
     last_result: dict[str, int] | None
     next_due: date
     state: Literal["ok", "due", "overdue"]
+
+
+class DueOut(BaseModel):
+    """Locations whose audit is due soon or overdue, and the audits open now."""
+
+    due: list[ScheduleOut]
+    overdue: list[ScheduleOut]
+    open: list[AuditOut]
+
+
+ReconciliationOut.model_rebuild()
