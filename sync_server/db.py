@@ -27,6 +27,8 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # synchronous=FULL: a WAL commit is fsynced before it returns, so an acknowledged batch
+    # (the agent then forgets it) survives a power cut; NORMAL could lose the last commits.
     # Let SQLAlchemy's "begin" event emit BEGIN itself: pysqlite's implicit transactions
     # start too late for a read-then-write transaction to be safe under concurrency.
     dbapi_connection.isolation_level = None
@@ -34,8 +36,19 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
+    # A server or database configured with synchronous_commit=off acknowledges commits that a
+    # crash can lose; every session of ours asks for at least "on" (stronger settings such as
+    # remote_apply are kept). Committed at once: a SET rolled back with its transaction is undone.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        if cursor.fetchone()[0] == "off":
+            cursor.execute("SET synchronous_commit = on")
+    dbapi_connection.commit()
 
 
 def _on_sqlite_begin(conn: Connection) -> None:
@@ -46,8 +59,9 @@ def _on_sqlite_begin(conn: Connection) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`: SQLite gets WAL, busy_timeout and foreign keys on every connection;
-    PostgreSQL goes through psycopg 3. A SQLite file's directory is created if missing."""
+    """An engine for `url`: SQLite gets WAL, synchronous=FULL, busy_timeout and foreign keys on
+    every connection; PostgreSQL goes through psycopg 3 with synchronous_commit never off. A
+    SQLite file's directory is created if missing."""
     if is_sqlite(url):
         path = _sqlite_file(url)
         if path is not None:
@@ -58,7 +72,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if make_url(url).get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _on_postgresql_connect)
+    return engine
 
 
 def writer(engine: Engine) -> Engine:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def required_resources() -> set[str]:
-    """What `SCANSTATION_REQUIRE` (comma-separated: postgres, chromium, zbar) says must exist."""
+    """What `SCANSTATION_REQUIRE` (comma-separated: postgres, chromium, zbar, cc) says must
+    exist."""
     return {r.strip() for r in os.environ.get("SCANSTATION_REQUIRE", "").split(",") if r.strip()}
 
 
@@ -65,6 +67,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
         if "hardware" in item.keywords:
             item.add_marker(hardware)
+
+
+@pytest.fixture(scope="session")
+def powercut_shim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The power-cut recorder (tests/powercut), built once per run with the C compiler."""
+    need("cc", shutil.which("cc") is not None, "no C compiler (cc) to build the power-cut shim")
+    from tests.powercut import compile_shim
+
+    return compile_shim(tmp_path_factory.mktemp("powercut"))
 
 
 PG_ENV = "SCANSTATION_TEST_PG"
