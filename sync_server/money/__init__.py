@@ -1,0 +1,1 @@
+"""Money: depreciation schedules and book values as pure functions (no database, no clock)."""
