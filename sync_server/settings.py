@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,3 +22,5 @@ class ServerSettings(BaseSettings):
     login_window_s: float = Field(default=300.0, gt=0)
     clock_tolerance_s: float = Field(default=30.0, gt=0)
     secure_cookies: bool = False
+    # The register's depreciation convention (contract 2.5), for assets that set none.
+    depreciation_convention: Literal["full_month", "mid_month", "half_year"] = "full_month"

@@ -28,12 +28,14 @@ from sync_server.models.core import (
     User,
     WebSession,
 )
+from sync_server.models.money import AssetUsage
 
 __all__ = [
     "ApiToken",
     "Asset",
     "AssetIdentifier",
     "AssetState",
+    "AssetUsage",
     "Audit",
     "AuditExpected",
     "AuditLine",

@@ -66,6 +66,15 @@ class Asset(SQLModel, table=True):
     notes: str | None = None
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    # Money (contract 2.5); a null salvage value is 0 and a null convention the register's.
+    in_service_date: date | None = None
+    useful_life_months: int | None = None
+    salvage_value: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
+    depreciation_method: str | None = Field(default=None, max_length=32)
+    depreciation_convention: str | None = Field(default=None, max_length=16)
+    expected_units: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
+    disposal_date: date | None = None
+    disposal_proceeds: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
 
 
 class AssetIdentifier(SQLModel, table=True):

@@ -23,12 +23,11 @@ def months_started(anchor: date, on: date) -> int:
     index of the month containing `on`, plus one."""
     if on < anchor:
         return 0
-    guess = (on.year - anchor.year) * 12 + on.month - anchor.month
-    while add_months(anchor, guess) > on:
-        guess -= 1
-    while add_months(anchor, guess + 1) <= on:
-        guess += 1
-    return guess + 1
+    months = (on.year - anchor.year) * 12 + on.month - anchor.month
+    day = anchor.day
+    if day > 28:  # the anchor's day may not exist in `on`'s month: it starts on the last day
+        day = min(day, calendar.monthrange(on.year, on.month)[1])
+    return months + 1 if on.day >= day else months
 
 
 def months_ended(anchor: date, on: date) -> int:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from sync_server.models import Asset, AssetIdentifier, Location, Person, ReadPoint
-from sync_server.services import Conflict, InvalidInput, NotFound
+from sync_server.services import Conflict, InvalidInput, NotFound, money
 from sync_server.services.resolution import KEY_MAX, reresolve_key
 from sync_server.services.schemas import (
     ASSET_STATUSES,
@@ -210,7 +210,7 @@ def create_asset(session: Session, data: AssetIn) -> Asset:
     _check_status(data.status)
     now = _now()
     extra = data.model_dump(
-        exclude={"asset_tag", "name", "status", "home_location", "epc", "barcode"}
+        exclude={"asset_tag", "name", "status", "home_location", "epc", "barcode", "usage"}
     )
     row = Asset(
         asset_tag=data.asset_tag,
@@ -223,6 +223,7 @@ def create_asset(session: Session, data: AssetIn) -> Asset:
     )
     session.add(row)
     session.flush()
+    money.apply_money_fields(session, row, data.usage)
     _add_form_identifiers(session, row, data)
     return row
 
@@ -230,7 +231,7 @@ def create_asset(session: Session, data: AssetIn) -> Asset:
 def update_asset(session: Session, asset_tag: str, data: AssetPatch) -> Asset:
     """Change an asset; a given `epc`/`barcode` is attached as another identifier."""
     row = get_asset(session, asset_tag)
-    fields = data.model_dump(exclude_unset=True, exclude={"epc", "barcode"})
+    fields = data.model_dump(exclude_unset=True, exclude={"epc", "barcode", "usage"})
     _check_status(fields.get("status"))
     if "home_location" in fields:
         row.home_location_id = _ref_location(session, fields.pop("home_location"), "home")
@@ -240,6 +241,7 @@ def update_asset(session: Session, asset_tag: str, data: AssetPatch) -> Asset:
     row.updated_at = _now()
     session.add(row)
     session.flush()
+    money.apply_money_fields(session, row, data.usage)
     _add_form_identifiers(session, row, data)
     return row
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Code = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=256)]
@@ -72,6 +72,32 @@ class ReadPointPatch(_In):
     outside: Code | None = None
 
 
+Amount = Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2)]
+DepreciationMethod = Literal[
+    "straight_line",
+    "declining_balance_200",
+    "declining_balance_150",
+    "sum_of_years_digits",
+    "units_of_production",
+]
+Convention = Literal["full_month", "mid_month", "half_year"]
+MAX_LIFE_MONTHS = 1200
+
+
+class UsageIn(_In):
+    """Recorded use of an asset on a date: counted `units`, or a cumulative meter `reading`."""
+
+    date: date
+    units: Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2)] | None = None
+    reading: Annotated[Decimal, Field(ge=0, lt=10**12, decimal_places=2)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> UsageIn:
+        if (self.units is None) == (self.reading is None):
+            raise ValueError("give either units (counted use) or reading (a meter), not both")
+        return self
+
+
 class AssetFields(_In):
     """Optional asset fields shared by create and change."""
 
@@ -88,6 +114,16 @@ class AssetFields(_In):
     order_number: Annotated[str, Field(max_length=128)] | None = None
     warranty_months: Annotated[int, Field(ge=0, le=1200)] | None = None
     notes: Annotated[str, Field(max_length=10_000)] | None = None
+    # Money (contract 2.5): amounts are decimal strings (JSON numbers are accepted too).
+    in_service_date: date | None = None
+    useful_life_months: Annotated[int, Field(ge=1, le=MAX_LIFE_MONTHS)] | None = None
+    salvage_value: Amount | None = None
+    depreciation_method: DepreciationMethod | None = None
+    depreciation_convention: Convention | None = None
+    expected_units: Annotated[Decimal, Field(gt=0, lt=10**12, decimal_places=2)] | None = None
+    usage: Annotated[list[UsageIn], Field(max_length=10_000)] | None = None
+    disposal_date: date | None = None
+    disposal_proceeds: Amount | None = None
 
 
 class AssetIn(AssetFields):

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from sync_server.models import Asset, AssetState, Device, Event, Location, Stream
 from sync_server.services import InvalidInput, NotFound
+from sync_server.services.money.fields import AssetMoneyOut, money_fields
 from sync_server.services.registry import get_asset, identifiers_of
 from sync_server.services.resolution import KEY_MAX
 
@@ -38,8 +39,8 @@ class LastSeenOut(BaseModel):
     source: str | None
 
 
-class AssetOut(BaseModel):
-    """An asset as contract 2.2 shows it."""
+class AssetOut(AssetMoneyOut):
+    """An asset as contract 2.2 shows it, with its money fields (contract 2.5)."""
 
     asset_tag: str
     name: str
@@ -165,6 +166,7 @@ def _asset_outs(session: Session, assets: list[Asset]) -> list[AssetOut]:
                 last_seen=seen,
                 custodian=st.custodian if st else None,
                 due_back=st.due_back if st else None,
+                **money_fields(a),
             )
         )
     return out

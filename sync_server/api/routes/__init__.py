@@ -7,10 +7,11 @@ from fastapi import APIRouter
 
 def build_routers() -> list[APIRouter]:
     """Every API router, built fresh for one app."""
-    from sync_server.api.routes import assets, audits, register, review, sync
+    from sync_server.api.routes import assets, audits, money, register, review, sync
 
     return [
         sync.build_router(),
+        money.build_router(),  # before assets: /assets/{tag:path} would take /depreciation
         assets.build_router(),
         audits.build_router(),  # before register: /locations/{code}/expected
         register.build_router(),
