@@ -56,7 +56,7 @@ async def test_money_fields_are_set_with_post_and_patch_and_shown_as_decimal_str
 async def test_money_bad_values_are_422_never_5xx(server):
     admin = await _admin(server)
     await _asset(server, admin, "M-1", **CLASSIC)
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"purchase_cost": "ten"},
         {"purchase_cost": "NaN"},
         {"purchase_cost": "-1"},
