@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from sync_server.api.deps import AdminDep, AuditorDep, DeviceOrViewerDep, SessionDep, ViewerDep
-from sync_server.services.audits import core, resolutions, results, schedules
+from sync_server.services.audits import core, reports, resolutions, results, schedules
 from sync_server.services.audits import expected as exp
 from sync_server.services.audits.schemas import (
     AuditIn,
@@ -96,6 +96,14 @@ def build_router() -> APIRouter:
         status_code=204,
         response_class=Response,
     )
+    for fmt, report in (("csv", report_csv), ("pdf", report_pdf)):
+        r.add_api_route(
+            f"/audits/{{audit_id}}/report.{fmt}",
+            report,
+            methods=["GET"],
+            response_class=Response,
+            responses={200: {"content": {MEDIA[fmt]: {}}}},
+        )
     # Before the register's /locations/{code:path}, which would otherwise take this path.
     r.add_api_route(
         "/locations/{code:path}/expected",
@@ -268,3 +276,30 @@ def delete_schedule(code: str, session: SessionDep, _user: AdminDep) -> Response
     """Stop scheduling audits of this location (admin)."""
     schedules.delete_schedule(session, code)
     return Response(status_code=204)
+
+
+MEDIA = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _report(session: SessionDep, audit_id: str) -> reports.Report:
+    audit = core.get_audit(session, audit_id)
+    result = results.result(session, audit, core.utcnow())
+    out = audit_out(audit, core.location_code(session, audit), result.counts())
+    return reports.Report(out, result, resolutions.in_force(session, audit_id))
+
+
+def _download(body: bytes | str, fmt: str, audit_id: str) -> Response:
+    name = f"audit-{audit_id}.{fmt}".replace('"', "")
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(body, media_type=MEDIA[fmt], headers=headers)
+
+
+def report_csv(audit_id: str, session: SessionDep, _user: ViewerDep) -> Response:
+    """The audit's report as CSV: the audit, summary counts, then every row of every category
+    with its evidence (device, operator, time, location) and resolution."""
+    return _download(reports.to_csv(_report(session, audit_id)), "csv", audit_id)
+
+
+def report_pdf(audit_id: str, session: SessionDep, _user: ViewerDep) -> Response:
+    """The audit's report as PDF: the same as the CSV, at most 2,000 rows per category."""
+    return _download(reports.to_pdf(_report(session, audit_id)), "pdf", audit_id)

@@ -260,3 +260,16 @@ def resolution_out(row: AuditResolution) -> ResolutionOut:
         undone_at=row.undone_at,
         undone_by=row.undone_by,
     )
+
+
+def in_force(session: Session, audit_id: str) -> dict[str, str]:
+    """Asset tag or code -> "action by who" for the resolutions not undone (the latest wins)."""
+    out: dict[str, str] = {}
+    for r in list_resolutions(session, audit_id):
+        row = r.code if r.action in _CLAIMS else r.asset_tag
+        if r.undone_at is None and row is not None:
+            out[row] = f"{r.action} by {r.by_user}"
+    return out
+
+
+_CLAIMS = ("register_unknown", "attach_unknown")

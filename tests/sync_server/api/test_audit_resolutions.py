@@ -41,8 +41,14 @@ async def _rec(server: Any, admin: dict[str, str], audit_id: str) -> Any:
 
 async def test_resolutions_accept_relocation_updates_home_and_undoes(server):
     admin, audit_id = await _walked(server)
-    r = await _resolve(server, admin, audit_id, action="accept_relocation", asset_tag="A2",
-                       reason="moved for the new line")  # fmt: skip
+    r = await _resolve(
+        server,
+        admin,
+        audit_id,
+        action="accept_relocation",
+        asset_tag="A2",
+        reason="moved for the new line",
+    )
     assert r.status_code == 201, r.text
     res = r.json()
     assert (res["by"], res["reason"], res["undone_at"]) == ("root", "moved for the new line", None)
@@ -72,8 +78,9 @@ async def test_resolutions_found_elsewhere_records_a_manual_sighting(server):
     admin, audit_id = await _walked(server)
     r = await _resolve(server, admin, audit_id, action="found_elsewhere", asset_tag="A5")
     assert r.status_code == 422  # where?
-    r = await _resolve(server, admin, audit_id, action="found_elsewhere", asset_tag="A5",
-                       location="OFFICE")  # fmt: skip
+    r = await _resolve(
+        server, admin, audit_id, action="found_elsewhere", asset_tag="A5", location="OFFICE"
+    )
     assert r.status_code == 201, r.text
     seen = (await _asset(server, admin, "A5"))["last_seen"]
     assert seen["location"] == "OFFICE" and seen["source"] == "manual"
@@ -83,8 +90,15 @@ async def test_resolutions_found_elsewhere_records_a_manual_sighting(server):
 
 async def test_resolutions_register_unknown_creates_the_asset_and_claims_its_reads(server):
     admin, audit_id = await _walked(server)
-    r = await _resolve(server, admin, audit_id, action="register_unknown", code="MYSTERY-9",
-                       asset_tag="NEW-1", name="Found pallet jack")  # fmt: skip
+    r = await _resolve(
+        server,
+        admin,
+        audit_id,
+        action="register_unknown",
+        code="MYSTERY-9",
+        asset_tag="NEW-1",
+        name="Found pallet jack",
+    )
     assert r.status_code == 201, r.text
     asset = await _asset(server, admin, "NEW-1")
     assert asset["home_location"] == "WH1-B" and asset["last_seen"]["location"] == "WH1-B"
@@ -97,8 +111,15 @@ async def test_resolutions_register_unknown_creates_the_asset_and_claims_its_rea
 
 async def test_resolutions_attach_unknown_to_an_existing_asset(server):
     admin, audit_id = await _walked(server)
-    r = await _resolve(server, admin, audit_id, action="attach_unknown", code="MYSTERY-9",
-                       asset_tag="A5", reason="relabelled")  # fmt: skip
+    r = await _resolve(
+        server,
+        admin,
+        audit_id,
+        action="attach_unknown",
+        code="MYSTERY-9",
+        asset_tag="A5",
+        reason="relabelled",
+    )
     assert r.status_code == 201, r.text
     rec = await _rec(server, admin, audit_id)
     assert "A5" in rec["found"] and rec["unknown_codes"] == []
@@ -112,12 +133,20 @@ async def test_resolutions_attach_unknown_to_an_existing_asset(server):
 async def test_resolutions_bulk_is_all_or_nothing(server):
     admin, audit_id = await _walked(server)
     url = f"/api/v1/audits/{audit_id}/resolutions/bulk"
-    bad = {"items": [{"action": "mark_missing", "asset_tag": "A5"},
-                     {"action": "mark_missing", "asset_tag": "A1"}]}  # fmt: skip
+    bad = {
+        "items": [
+            {"action": "mark_missing", "asset_tag": "A5"},
+            {"action": "mark_missing", "asset_tag": "A1"},
+        ]
+    }
     assert (await server.client.post(url, json=bad, headers=admin)).status_code == 409
     assert (await _asset(server, admin, "A5"))["status"] == "active"
-    good = {"items": [{"action": "mark_missing", "asset_tag": t, "reason": "shelf empty"}
-                      for t in ("A3", "A5")]}  # fmt: skip
+    good = {
+        "items": [
+            {"action": "mark_missing", "asset_tag": t, "reason": "shelf empty"}
+            for t in ("A3", "A5")
+        ]
+    }
     r = await server.client.post(url, json=good, headers=admin)
     assert r.status_code == 201 and len(r.json()) == 2
     assert (await _asset(server, admin, "A3"))["status"] == "lost"

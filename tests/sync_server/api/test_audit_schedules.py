@@ -16,8 +16,11 @@ async def test_schedules_due_overdue_and_last_result(server):
     admin = await world.build(server)
     c = server.client
     for code, start in (("WH1", _day(-3)), ("WH1-A", _day(3)), ("OFFICE", _day(40))):
-        r = await c.put(f"/api/v1/locations/{code}/audit-schedule",
-                        json={"every_days": 30, "start": start}, headers=admin)  # fmt: skip
+        r = await c.put(
+            f"/api/v1/locations/{code}/audit-schedule",
+            json={"every_days": 30, "start": start},
+            headers=admin,
+        )
         assert r.status_code == 200, r.text
     due = (await c.get("/api/v1/audits-due", headers=admin)).json()
     assert [s["location"] for s in due["overdue"]] == ["WH1"]
