@@ -28,6 +28,7 @@ from sync_server.models.core import (
     User,
     WebSession,
 )
+from sync_server.models.interchange import ReadPointSteps
 from sync_server.models.money import AssetUsage
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Location",
     "Person",
     "ReadPoint",
+    "ReadPointSteps",
     "RejectedEvent",
     "Stream",
     "User",

@@ -7,13 +7,14 @@ from fastapi import APIRouter
 
 def build_routers() -> list[APIRouter]:
     """Every API router, built fresh for one app."""
-    from sync_server.api.routes import assets, audits, money, register, review, sync
+    from sync_server.api.routes import assets, audits, epcis, money, register, review, sync
 
     return [
         sync.build_router(),
         money.build_router(),  # before assets: /assets/{tag:path} would take /depreciation
         assets.build_router(),
         audits.build_router(),  # before register: /locations/{code}/expected
+        epcis.build_router(),  # before register: /read-points/{code}/epcis-steps
         register.build_router(),
         review.build_router(),
     ]
