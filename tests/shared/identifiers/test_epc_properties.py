@@ -6,6 +6,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -114,20 +115,72 @@ def test_epcpy_sgln_96_agrees(case: Case):
 
 _HEADERS = [0x30, 0x31, 0x32, 0x33, 0x34, 0x36, 0x37, 0x38, 0x39]
 
+# TDS 14.5 partition tables of the 96-bit schemes: partition -> (company prefix bits, digits,
+# second field bits, digits); then the tail's width (0 for SSCC's 24 reserved zero bits).
+_GCP = [(40, 12), (37, 11), (34, 10), (30, 9), (27, 8), (24, 7), (20, 6)]
+_SECOND = {
+    "sgtin": [(4, 1), (7, 2), (10, 3), (14, 4), (17, 5), (20, 6), (24, 7)],
+    "sscc": [(18, 5), (21, 6), (24, 7), (28, 8), (31, 9), (34, 10), (38, 11)],
+    "sgln": [(1, 0), (4, 1), (7, 2), (11, 3), (14, 4), (17, 5), (21, 6)],
+    "grai": [(4, 0), (7, 1), (10, 2), (14, 3), (17, 4), (20, 5), (24, 6)],
+    "giai": [(42, 0), (45, 0), (48, 0), (52, 0), (55, 0), (58, 0), (62, 0)],
+}
+_HEADER_96 = {"sgtin": 0x30, "sscc": 0x31, "sgln": 0x32, "grai": 0x33, "giai": 0x34}
+_TAIL_BITS = {"sgtin": 38, "sscc": 24, "sgln": 41, "grai": 38, "giai": 0}
 
-@given(st.sampled_from(_HEADERS), st.binary(min_size=11, max_size=25))
-def test_epcpy_random_tags_decode_alike_when_both_accept(header: int, body: bytes):
-    hex_text = f"{header:02X}{body.hex().upper()}"
-    hex_text = hex_text[: len(hex_text) // 4 * 4]
-    try:
-        ours = decode_epc(hex_text).epc_uri
-    except IdentifierError:
-        return
-    try:
-        theirs = hex_to_tag_encodable(hex_text).epc_uri
-    except Exception:  # epcpy refuses some valid escapes (e.g. "%3F" before a letter); not ours
-        return
-    assert ours == theirs
+
+@dataclass(frozen=True)
+class Tag:
+    """A valid 96-bit tag built bit by bit, and the URIs it must decode to."""
+
+    hex: str
+    uri: str
+    tag_uri: str
+    filter: int
+
+
+@st.composite
+def tags_96(draw: st.DrawFn, family: str) -> Tag:
+    """Any valid tag of `family`-96: every partition, filter value and field range."""
+    partition = draw(st.integers(0, 6))
+    filter_value = draw(st.integers(0, 7))
+    gcp_bits, gcp_digits = _GCP[partition]
+    second_bits, second_digits = _SECOND[family][partition]
+    gcp = draw(st.integers(0, 10**gcp_digits - 1))
+    if family == "giai":  # a number in its bits, written without leading zeros
+        second = draw(st.integers(0, (1 << second_bits) - 1))
+        second_text = str(second)
+    else:
+        second = draw(st.integers(0, 10**second_digits - 1))
+        second_text = f"{second:0{second_digits}d}" if second_digits else ""
+    tail_bits = _TAIL_BITS[family]
+    tail = 0 if family == "sscc" else draw(st.integers(0, (1 << tail_bits) - 1))
+    value = _HEADER_96[family]
+    for field_value, width in ((filter_value, 3), (partition, 3), (gcp, gcp_bits)):
+        value = value << width | field_value
+    value = (value << second_bits | second) << tail_bits | tail
+    parts = [f"{gcp:0{gcp_digits}d}", second_text]
+    if family not in ("sscc", "giai"):
+        parts.append(str(tail))
+    fields = ".".join(parts)
+    tag_uri = f"urn:epc:tag:{family}-96:{filter_value}.{fields}"
+    return Tag(f"{value:024X}", f"urn:epc:id:{family}:{fields}", tag_uri, filter_value)
+
+
+@pytest.mark.parametrize("family", list(_HEADER_96))
+@given(data=st.data())
+def test_epcpy_and_ours_decode_every_valid_96_bit_tag_alike(family: str, data: st.DataObject):
+    tag = data.draw(tags_96(family))
+    ours = decode_epc(tag.hex)
+    theirs: Any = hex_to_tag_encodable(tag.hex)  # neither may refuse a valid tag
+    assert ours.epc_uri == theirs.epc_uri == tag.uri
+    assert ours.tag_uri == tag.tag_uri
+    assert ours.filter == tag.filter
+    expected = theirs.gs1_element_string()  # epcpy computes the check digits
+    if family == "sgln" and tag.uri.endswith(".0"):
+        expected = expected.removesuffix("(254)0")  # extension 0 is the GLN itself (see above)
+    assert ours.element_string == expected
+    assert encode_uri(tag.tag_uri) == tag.hex
 
 
 @given(st.binary(max_size=40), st.sampled_from(["epc", None]))
