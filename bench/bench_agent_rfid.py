@@ -14,7 +14,7 @@ subprocess, for `--seconds` (default 60). Printed:
   moment the sighting is due (the closing read's arrival, or the last read + dwell_s: the
   aggregation policy's own wait is not processing time); target < 250 ms.
 
-    .venv/bin/python bench/bench_agent_rfid.py [--seconds 60] [--rate 1100]
+    .venv/bin/python bench/bench_agent_rfid.py [--seconds 60] [--rate 1100] [--check]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from bench.targets import Targets, add_check_flag
 from scanner.app import Agent
 from scanner.events import EventDraft, RawRead
 from scanner.settings import load_station
@@ -240,6 +241,11 @@ def _report(args: argparse.Namespace, cpu: float, wall: float, produced: int, m:
     print(f"read -> commit p50     {p50 * 1000:>10.1f} ms")
     print(f"read -> commit p99     {p99 * 1000:>10.1f} ms  (target < {TARGET_P99_S * 1000:.0f} ms; "
           f"{p99 / TARGET_P99_S:.2f}x of budget)")  # fmt: skip
+    targets = Targets("agent_rfid", check=args.check)
+    targets.record("agent CPU", share * 100, "<", TARGET_CPU * 100, "% of a core")
+    targets.record("reads lost", lost, "<=", 0, "reads")
+    targets.record("read -> durable commit p99", p99 * 1000, "<", TARGET_P99_S * 1000, "ms")
+    targets.finish()
 
 
 def main() -> None:
@@ -254,6 +260,7 @@ def main() -> None:
     parser.add_argument("--profile", default="chafon-cf-ru6402")
     parser.add_argument("--tags", type=int, default=100, help="tags in the field at once")
     parser.add_argument("--stay", type=float, default=3.0, help="mean seconds a tag stays")
+    add_check_flag(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-agent-rfid-") as tmp:
         asyncio.run(_run(args, Path(tmp)))

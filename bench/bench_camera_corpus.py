@@ -2,7 +2,9 @@
 share of labels read and time per image for zxing-cpp alone, pyzbar alone, and the `decode`
 command's pipeline (zxing-cpp, then pyzbar when zxing-cpp finds nothing), same images, same run.
 
-    .venv/bin/python bench/bench_camera_corpus.py [--per-cell 6] [--seed 1]
+    .venv/bin/python bench/bench_camera_corpus.py [--per-cell 6] [--seed 1] [--check]
+
+Target: the pipeline reads at least as many labels as the better engine alone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from bench.targets import Targets, add_check_flag
 from scanner.camera.corpus import DEGRADATIONS, KINDS, CorpusImage, generate
 from scanner.camera.decoder import Decoded, StillDecoder, ZbarDecoder, ZxingDecoder, to_gray
 
@@ -46,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-cell", type=int, default=6, help="images per (kind, degradation)")
     parser.add_argument("--seed", type=int, default=1)
+    add_check_flag(parser)
     args = parser.parse_args()
     corpus = list(generate(args.per_cell, args.seed))
     zxing, zbar, pipeline = ZxingDecoder(), ZbarDecoder(), StillDecoder()
@@ -73,6 +77,11 @@ def main() -> None:
             print(f"  {key:16s} {shares}")
     best = max(results[0]["hits"]["all"], results[1]["hits"]["all"])
     print(f"\npipeline vs better engine alone: {results[2]['hits']['all']} vs {best} labels read")
+    targets = Targets("camera_corpus", check=args.check)
+    targets.record(
+        "pipeline vs better engine alone", results[2]["hits"]["all"], ">=", best, "labels"
+    )
+    targets.finish()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """EPC decoding and identify() throughput, each against a baseline measured in the same run.
 
-Run: .venv/bin/python bench/bench_epc.py [--n 20000]
+Run: .venv/bin/python bench/bench_epc.py [--n 20000] [--check]
 Baselines: epcpy (the test oracle) for hex decoding; a bare `biip.parse` for barcode text.
+Targets: not slower than either baseline (ratio >= 1.0x).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import biip
 
+from bench.targets import Targets, add_check_flag
 from shared.identifiers import decode_epc, encode_giai, encode_sgtin, identify
 
 
@@ -58,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Print EPCs/s for GIAI-96 and SGTIN-96 decoding and codes/s for identify() on barcodes."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=20_000, help="codes per measurement")
+    add_check_flag(parser)
     args = parser.parse_args(argv)
+    targets = Targets("epc", check=args.check)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # epcpy 0.1.8 compiles with invalid-escape warnings
         from epcpy.utils.parsers import hex_to_tag_encodable
@@ -75,14 +79,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         ours = _rate("shared.identifiers.decode_epc", decode_epc, tags)
         base = _rate("epcpy hex_to_tag_encodable (baseline)", epcpy_uri, tags)
         print(f"  ratio ours/epcpy: {ours / base:.2f}x")
+        targets.record(f"{name} decode vs epcpy", ours / base, ">=", 1.0, "x")
     barcodes = _barcodes(rng, args.n)
     print(f"GS1 barcode text ({args.n} codes, 8004 + GS + 91)")
     ours = _rate("shared.identifiers.identify", identify, barcodes)
     base = _rate("biip.parse (baseline)", biip.parse, barcodes)
     print(f"  ratio ours/biip.parse: {ours / base:.2f}x")
+    targets.record("identify() on GS1 text vs biip.parse", ours / base, ">=", 1.0, "x")
     raw = [f"{tag}" for tag in _giai_tags(rng, args.n)]
     print("identify() on EPC hex (detection + decode)")
     _rate("shared.identifiers.identify", identify, raw)
+    targets.finish()
 
 
 if __name__ == "__main__":

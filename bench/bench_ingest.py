@@ -2,8 +2,12 @@
 request, on a fresh SQLite file and (when reachable) a fresh PostgreSQL database, each served by
 a real uvicorn process on a free port (acceptance 7).
 
-Run: .venv/bin/python bench/bench_ingest.py [--events N] [--single N] [--pg URL]
+Run: .venv/bin/python bench/bench_ingest.py [--events N] [--single N] [--pg URL] [--check]
 Targets (2 cores): >= 20,000 sightings/s on SQLite with batches of 500, >= 50x one-per-request.
+
+The server's SQLite runs synchronous=FULL (an acknowledged batch survives a power cut). For
+reference the same SQLite run is repeated with synchronous=NORMAL, the setting before issue 13
+(faster, but a power cut can lose acknowledged batches); it has no target. --no-normal skips it.
 """
 
 from __future__ import annotations
@@ -25,11 +29,26 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
+from bench.targets import Targets, add_check_flag
 from sync_server.db import make_engine, upgrade_schema, writer
 from sync_server.services import auth, registry
 
 ASSETS = 2_000
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TARGET_SQLITE_RATE = 20_000
+TARGET_RATIO = 50.0
+# The server with every SQLite connection weakened after its own settings (reference run only).
+_WEAKENED_SERVER = """
+import sys, uvicorn
+from sync_server import db
+strong = db._on_sqlite_connect
+def weakened(conn, record):
+    strong(conn, record)
+    conn.execute("PRAGMA synchronous=" + sys.argv[1])
+db._on_sqlite_connect = weakened
+uvicorn.run("sync_server.main:create_app", factory=True, port=int(sys.argv[2]),
+            log_level="warning", access_log=False)
+"""
 
 
 def _epc(serial: int) -> str:
@@ -63,10 +82,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def _start_server(url: str, port: int, synchronous: str | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SCANSTATION_DB": url, "SCANSTATION_UPGRADE_SCHEMA": "false"}
     cmd = [sys.executable, "-m", "uvicorn", "sync_server.main:create_app", "--factory"]
     cmd += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    if synchronous is not None:
+        cmd = [sys.executable, "-c", _WEAKENED_SERVER, synchronous, str(port)]
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while True:
@@ -142,11 +163,13 @@ def _send(
     return total / elapsed, total / max(cpu, 1e-3)
 
 
-def run_backend(name: str, url: str, events: int, single: int, batch: int) -> None:
-    """Measure one backend and print its figures."""
+def run_backend(
+    name: str, url: str, events: int, single: int, batch: int, synchronous: str | None = None
+) -> tuple[float, float]:
+    """Measure one backend, print its figures; (batched, one per request) sightings/s."""
     token = _prepare(url)
     port = _free_port()
-    proc = _start_server(url, port)
+    proc = _start_server(url, port, synchronous)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             _send(client, token, 1_000, batch, proc.pid)  # warm-up: imports, caches, pool
@@ -163,6 +186,7 @@ def run_backend(name: str, url: str, events: int, single: int, batch: int) -> No
     # On a shared machine wall time depends on the neighbours; server CPU time does not much.
     print(f"{name}: per server CPU second: {batched_cpu:,.0f} batched, {one_cpu:,.0f} single")
     print(f"{name}: load average at the end: {os.getloadavg()[0]:.2f}")
+    return batched, one
 
 
 def _pg_database(base: str) -> tuple[str, str] | None:
@@ -181,6 +205,38 @@ def _pg_database(base: str) -> tuple[str, str] | None:
     return admin, url.set(database=name).render_as_string(hide_password=False)
 
 
+def _sqlite(args: argparse.Namespace, targets: Targets) -> None:
+    sizes = (args.events, args.single, args.batch)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=args.dir) as tmp:
+        batched, one = run_backend("sqlite (synchronous=FULL)", f"sqlite:///{tmp}/s.db", *sizes)
+    targets.record("sqlite, batches of 500", batched, ">=", TARGET_SQLITE_RATE, "sightings/s")
+    targets.record("sqlite, batched vs one per request", batched / one, ">=", TARGET_RATIO, "x")
+    if args.no_normal:
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=args.dir) as tmp:
+        name = "sqlite (synchronous=NORMAL, reference)"
+        normal, _ = run_backend(name, f"sqlite:///{tmp}/n.db", *sizes, synchronous="NORMAL")
+    print(f"durability costs: FULL batched is {batched / normal:.2f}x of NORMAL's throughput")
+
+
+def _postgresql(args: argparse.Namespace, targets: Targets) -> None:
+    created = _pg_database(args.pg) if args.pg and not args.sqlite_only else None
+    if created is None:
+        return
+    admin, url = created
+    try:
+        batched, one = run_backend("postgresql", url, args.events, args.single, args.batch)
+        targets.record(
+            "postgresql, batched vs one per request", batched / one, ">=", TARGET_RATIO, "x"
+        )
+    finally:
+        import psycopg
+
+        name = url.rsplit("/", 1)[-1]
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     """Print sightings/s per backend for both strategies and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -190,20 +246,13 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("SCANSTATION_TEST_PG", PG_DEFAULT))
     parser.add_argument("--dir", type=Path, default=Path.cwd(), help="disk for SQLite")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--no-normal", action="store_true", help="skip the NORMAL reference")
+    add_check_flag(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=args.dir) as tmp:
-        run_backend("sqlite", f"sqlite:///{tmp}/server.db", args.events, args.single, args.batch)
-    created = _pg_database(args.pg) if args.pg and not args.sqlite_only else None
-    if created is not None:
-        admin, url = created
-        try:
-            run_backend("postgresql", url, args.events, args.single, args.batch)
-        finally:
-            import psycopg
-
-            name = url.rsplit("/", 1)[-1]
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    targets = Targets("ingest", check=args.check)
+    _sqlite(args, targets)
+    _postgresql(args, targets)
+    targets.finish()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Outbox durability throughput: events/s committed with synchronous=FULL, group commit vs one
 commit per event, measured in the same run on the same disk (acceptance 7).
 
-Run: .venv/bin/python bench/bench_outbox.py [--events N] [--group ROWS]
+Run: .venv/bin/python bench/bench_outbox.py [--events N] [--group ROWS] [--check]
 Targets: >= 50,000 events/s with group commit, and >= 20x the per-event rate.
 """
 
@@ -13,8 +13,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.targets import Targets, add_check_flag
 from scanner.events import EventDraft
 from scanner.queue import Outbox
+
+TARGET_RATE = 50_000
+TARGET_RATIO = 20.0
 
 
 def _drafts(n: int) -> list[EventDraft]:
@@ -54,6 +58,7 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=500, help="rows per group commit")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds, best kept")
     parser.add_argument("--dir", type=Path, default=Path.cwd(), help="disk to measure (not tmpfs)")
+    add_check_flag(parser)
     args = parser.parse_args()
     singles, groups = [], []
     with tempfile.TemporaryDirectory(prefix="bench-outbox-", dir=args.dir) as tmp:
@@ -70,6 +75,12 @@ def main() -> None:
     print(
         f"  ratio:                      {grouped / single:>12.1f}x   (targets: >= 50,000/s, >= 20x)"
     )
+    targets = Targets("outbox", check=args.check)
+    targets.record(f"group commit ({args.group} rows)", grouped, ">=", TARGET_RATE, "events/s")
+    targets.record(
+        "group commit vs one commit per event", grouped / single, ">=", TARGET_RATIO, "x"
+    )
+    targets.finish()
 
 
 if __name__ == "__main__":

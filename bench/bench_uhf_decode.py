@@ -8,7 +8,7 @@ and, as the baseline measured in the same run, "slice": cutting the same frames 
 boundaries with nothing checked (the floor any framer pays). Ratios are against the target.
 Every path must yield every frame, or the run fails.
 
-    .venv/bin/python bench/bench_uhf_decode.py [--frames 100000] [--repeat 3]
+    .venv/bin/python bench/bench_uhf_decode.py [--frames 100000] [--repeat 3] [--check]
 
 To add a protocol, add one `Protocol` row: how to encode a tag frame, how to decode a stream,
 and how to build a streaming session.
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bench.targets import Targets, add_check_flag
 from scanner.codecs import chafon as c
 from scanner.codecs import mercury as m
 from scanner.codecs import r2000 as r
@@ -202,7 +203,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--frames", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    add_check_flag(parser)
     args = parser.parse_args()
+    targets = Targets("uhf_decode", check=args.check)
     rng = random.Random(1)
     print(f"{'protocol':12} {'path':8} {'frames/s':>12} {'vs target':>10}")
     for proto in PROTOCOLS:
@@ -219,6 +222,9 @@ def main() -> None:
                 raise SystemExit(f"{proto.name}/{path}: decoded {count} of {len(frames)} frames")
             rate = count / seconds
             print(f"{proto.name:12} {path:8} {rate:12,.0f} {rate / TARGET:9.2f}x")
+            if path != "slice":  # the baseline: the floor any framer pays, no target
+                targets.record(f"{proto.name} {path}", rate, ">=", TARGET, "frames/s")
+    targets.finish()
 
 
 if __name__ == "__main__":
