@@ -37,12 +37,39 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per
 def server(
     db: DbOpt = DEFAULT_DB,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8700,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated addresses of the reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed (none by default: the peer's address counts).",
+        ),
+    ] = None,
+    https: Annotated[
+        bool,
+        typer.Option(
+            "--https",
+            help="The site is served over HTTPS (TLS terminated here or at a proxy): cookies "
+            "are Secure and HSTS is sent.",
+        ),
+    ] = False,
+    behind_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--behind-proxy",
+            help="Shorthand for --forwarded-allow-ips 127.0.0.1 (a proxy on this machine).",
+        ),
+    ] = False,
+    max_connections: Annotated[
+        int, typer.Option(min=1, help="Concurrent connections before new ones get 503.")
+    ] = 1000,
 ) -> None:
     """Run the sync server and its web UI (the schema is brought up to date first)."""
-    from sync_server.commands import serve
+    from sync_server.commands import ServeOptions, serve
 
-    serve(db, host, port)
+    trusted = forwarded_allow_ips or ("127.0.0.1" if behind_proxy else None)
+    options = ServeOptions(host, port, trusted, https, max_connections)
+    raise typer.Exit(serve(db, options))
 
 
 @app.command()

@@ -9,10 +9,12 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
 from sync_server.db import make_engine, upgrade_schema, writer
@@ -54,17 +56,65 @@ def _run(db: str, action: Callable[[Session], T]) -> T | None:
     return None
 
 
-def serve(db: str, host: str, port: int) -> None:
+@dataclass(frozen=True)
+class ServeOptions:
+    """How `scanstation server` listens: address, the proxy it trusts, HTTPS, limits."""
+
+    host: str = "127.0.0.1"
+    port: int = 8700
+    forwarded_allow_ips: str | None = None
+    https: bool = False
+    max_connections: int = 1000
+    keep_alive_s: int = 5
+
+
+def check_db_url(db: str) -> str | None:
+    """Why `db` cannot be used (a message for a person), or None when it is SQLite or
+    PostgreSQL through psycopg."""
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        return f"{db!r} is not a database URL (try sqlite:///./var/scanstation.db)"
+    if url.get_backend_name() == "sqlite":
+        return None
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg":
+        return None
+    return f"unsupported database {url.drivername!r}: use sqlite:/// or postgresql+psycopg://"
+
+
+def serve(db: str, options: ServeOptions) -> int:
     """Bring the schema up to date, then run the sync server and web UI until stopped."""
     import uvicorn
 
     from sync_server.main import create_app
     from sync_server.settings import ServerSettings
 
+    problem = check_db_url(db)
+    if problem is not None:
+        _err(problem)
+        return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    upgrade_schema(db)
-    app = create_app(ServerSettings(db=db, upgrade_schema=False))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    try:
+        upgrade_schema(db)
+    except SQLAlchemyError as err:
+        _err(f"database {make_url(db).render_as_string()}: {err.__class__.__name__}: {err}")
+        return 1
+    app = create_app(ServerSettings(db=db, upgrade_schema=False, https=options.https))
+    # X-Forwarded-For/-Proto are believed only from the proxies the operator names: anyone
+    # else could claim any address (and dodge the sign-in limits) or claim HTTPS.
+    config = uvicorn.Config(
+        app,
+        host=options.host,
+        port=options.port,
+        log_level="info",
+        proxy_headers=bool(options.forwarded_allow_ips),
+        forwarded_allow_ips=options.forwarded_allow_ips or "",
+        limit_concurrency=options.max_connections,
+        timeout_keep_alive=options.keep_alive_s,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
 
 
 def enroll_device(db: str, name: str, read_point: str | None, as_json: bool) -> int:

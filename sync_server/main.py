@@ -6,14 +6,17 @@ import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
+import anyio
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.db import make_engine, upgrade_schema
 from sync_server.errors import BodyLimitMiddleware, install_error_handlers
 from sync_server.metrics import Metrics, ResponseCounter
-from sync_server.services.login_limiter import LoginRateLimiter
+from sync_server.services.auth import PasswordCost
+from sync_server.services.login_limiter import LoginLimits
 from sync_server.settings import ServerSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             await run_in_threadpool(upgrade_schema, settings.db)
         engine = make_engine(settings.db)
         app.state.engine = engine
+        app.state.password_workers = anyio.CapacityLimiter(settings.password_workers)
         try:
             yield
         finally:
@@ -43,14 +47,25 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.state.login_limiter = LoginRateLimiter(
-        max_failures=settings.login_max_failures, window_s=settings.login_window_s
+    app.state.login_limits = login_limits(settings)
+    app.state.password_cost = PasswordCost(
+        time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ResponseCounter, metrics=app.state.metrics)
     _add_routes(app)
     return app
+
+
+def login_limits(settings: ServerSettings) -> LoginLimits:
+    """The sign-in limits `settings` ask for."""
+    return LoginLimits(
+        per_account_address=settings.login_max_failures,
+        per_account=settings.login_max_failures_account,
+        per_address=settings.login_max_failures_address,
+        window=timedelta(seconds=settings.login_window_s),
+    )
 
 
 def _add_routes(app: FastAPI) -> None:

@@ -30,6 +30,7 @@ from sync_server.models.core import (
 )
 from sync_server.models.interchange import ReadPointSteps
 from sync_server.models.money import AssetUsage
+from sync_server.models.security import LoginThrottle
 
 __all__ = [
     "ApiToken",
@@ -47,6 +48,7 @@ __all__ = [
     "Event",
     "IngestBatch",
     "Location",
+    "LoginThrottle",
     "Person",
     "ReadPoint",
     "ReadPointSteps",

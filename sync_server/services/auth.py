@@ -41,13 +41,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _hasher() -> PasswordHasher:
-    return PasswordHasher()
+@dataclass(frozen=True)
+class PasswordCost:
+    """argon2id cost of new hashes (argon2-cffi's defaults: RFC 9106's low-memory choice).
+    A check always uses the cost stored in the hash; an older cost is upgraded at sign-in."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
 
 
-def hash_password(password: str) -> str:
+def _hasher(cost: PasswordCost | None = None) -> PasswordHasher:
+    cost = cost or PasswordCost()
+    return PasswordHasher(time_cost=cost.time_cost, memory_cost=cost.memory_kib)
+
+
+def hash_password(password: str, cost: PasswordCost | None = None) -> str:
     """An argon2id hash of `password`."""
-    return _hasher().hash(password)
+    return _hasher(cost).hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -181,17 +191,48 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     return user
 
 
-def authenticate_user(session: Session, name: str, password: str) -> User | None:
-    """The enabled user `name` if `password` is right, else None (same answer for both)."""
+@dataclass(frozen=True)
+class LoginCandidate:
+    """What a sign-in needs of the user named at the form, read before any password work."""
+
+    user_id: int | None
+    password_hash: str | None
+    disabled: bool
+
+
+def login_candidate(session: Session, name: str) -> LoginCandidate:
+    """The user `name` as a sign-in sees it (an unknown name gives an empty candidate)."""
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        # Spend the same work as a real check so timing does not reveal which names exist.
+        return LoginCandidate(None, None, True)
+    return LoginCandidate(user.id, user.password_hash, user.disabled)
+
+
+def check_password(candidate: LoginCandidate, password: str) -> bool:
+    """True when `password` signs `candidate` in. Pure CPU work, no database: call it outside
+    any transaction. Unknown and password-less users cost the same work as a real check, so
+    timing does not reveal which names exist."""
+    if candidate.user_id is None or not candidate.password_hash:
         verify_password(_dummy_hash(), password)
+        return False
+    return verify_password(candidate.password_hash, password) and not candidate.disabled
+
+
+def needs_rehash(password_hash: str, cost: PasswordCost | None = None) -> bool:
+    """True when the hash was made with other argon2 parameters than `cost`."""
+    return _hasher(cost).check_needs_rehash(password_hash)
+
+
+def authenticate_user(session: Session, name: str, password: str) -> User | None:
+    """The enabled user `name` if `password` is right, else None (same answer for both).
+    This checks the password inside the caller's transaction: the web sign-in uses
+    `login_candidate` and `check_password` instead so no lock is held while hashing."""
+    candidate = login_candidate(session, name)
+    if not check_password(candidate, password):
         return None
-    if user.disabled or not verify_password(user.password_hash, password):
-        return None
-    assert user.password_hash is not None
-    if _hasher().check_needs_rehash(user.password_hash):
+    user = session.get(User, candidate.user_id)
+    assert user is not None and user.password_hash is not None
+    if needs_rehash(user.password_hash):
         set_password(session, user, password)
     return user
 

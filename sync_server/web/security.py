@@ -95,6 +95,13 @@ def require_admin(viewer: Viewer) -> None:
         raise WebError(403, f"Only an admin can do this; {viewer.user.name} is {viewer.user.role}.")
 
 
+def cookies_secure(request: Request) -> bool:
+    """True when cookies must be `Secure`: the site is configured as HTTPS, or this request
+    came over HTTPS (TLS here, or X-Forwarded-Proto from a proxy the operator trusts)."""
+    settings = request.app.state.settings
+    return bool(settings.https or settings.secure_cookies or request.url.scheme == "https")
+
+
 def new_login_csrf() -> str:
     """A fresh token for the sign-in form's double-submit cookie."""
     return auth.new_token()
