@@ -1,7 +1,7 @@
 """login throttle
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0004_login_throttle
+Revises: 0003_money
 Create Date: 2026-12-01 21:51:24.633009
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sync_server.db_types
 
-revision = '0004'
-down_revision = '0003'
+revision = '0004_login_throttle'
+down_revision = '0003_money'
 branch_labels = None
 depends_on = None
 
