@@ -1,7 +1,7 @@
 """login throttle
 
-Revision ID: 0004_login_throttle
-Revises: 0003_money
+Revision ID: 0005_login_throttle
+Revises: 0004_epcis
 Create Date: 2026-12-01 21:51:24.633009
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sync_server.db_types
 
-revision = '0004_login_throttle'
-down_revision = '0003_money'
+revision = '0005_login_throttle'
+down_revision = '0004_epcis'
 branch_labels = None
 depends_on = None
 
