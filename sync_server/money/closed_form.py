@@ -12,13 +12,14 @@ convention, life) and a few integer operations per asset:
 
 The accumulated amount after k months is then min(sum of the rounded months, cost - salvage),
 and cost - salvage once every month has passed (the last month takes the remainder), exactly as
-`depreciation._periods` accumulates. Assets with a disposal or units of production are not
-planned here; callers use the schedule for those.
+`depreciation._periods` accumulates. Units of production sums its months of use the same way.
+Assets with a disposal are not planned here; callers use the schedule for those.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -185,3 +186,26 @@ def accumulated_cents(
         total = _declining(dplan, cost, salvage, months)
         return min(total, depreciable)
     raise ValueError(f"{method} has no closed form here; use the schedule")
+
+
+def units_accumulated_cents(
+    cost: int, salvage: int, expected: Fraction, used: Sequence[tuple[int, Fraction]], months: int
+) -> int:
+    """Accumulated depreciation, in cents, after the first `months` months of a units-of-
+    production schedule; `used` is (month index, units) per record, in date order (see
+    `depreciation.units_by_date`). The month that uses up `expected` takes the remainder."""
+    depreciable = cost - salvage
+    per_month: dict[int, Fraction] = {}
+    for month, units in used:
+        per_month[month] = per_month.get(month, Fraction(0)) + units
+    total, so_far = 0, Fraction(0)
+    for month in sorted(per_month):
+        if month >= months:
+            break
+        now = min(expected, so_far + per_month[month])
+        if now == expected:
+            return depreciable
+        share = depreciable * (now - so_far) / expected
+        total += _round(share.numerator, share.denominator)
+        so_far = now
+    return min(total, depreciable)

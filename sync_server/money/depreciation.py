@@ -19,7 +19,7 @@ Rules of this file:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -114,7 +114,7 @@ def _validate(b: Basis) -> None:
     if b.method == "units_of_production":
         if b.expected_units is None or not b.expected_units.is_finite() or b.expected_units <= 0:
             raise DepreciationError("units_of_production needs expected_units > 0")
-        _units_by_date(b)  # checks the usage records
+        units_by_date(b.usage, b.start)  # checks the usage records
     elif b.life_months is None or not 1 <= b.life_months <= MAX_LIFE_MONTHS:
         raise DepreciationError(f"useful_life_months must be 1..{MAX_LIFE_MONTHS} for {b.method}")
 
@@ -206,12 +206,12 @@ def _declining_months(b: Basis, factor: Fraction) -> tuple[list[Fraction], bool]
     return out, complete
 
 
-def _units_by_date(b: Basis) -> list[tuple[date, Fraction]]:
+def units_by_date(usage: Sequence[Usage], start: date) -> list[tuple[date, Fraction]]:
     """Units used per record, in date order: counted units as given, meter readings as the
     rise since the previous reading (the last reading on or before the start is the base)."""
     used: list[tuple[date, Fraction]] = []
     last_reading: Fraction = _ZERO
-    for u in sorted(b.usage, key=lambda u: u.on):
+    for u in sorted(usage, key=lambda u: u.on):
         if (u.units is None) == (u.reading is None):
             raise DepreciationError(f"usage on {u.on}: give units or a meter reading, not both")
         value = u.units if u.units is not None else u.reading
@@ -224,7 +224,7 @@ def _units_by_date(b: Basis) -> list[tuple[date, Fraction]]:
         reading = Fraction(value)
         if reading < last_reading:
             raise DepreciationError(f"meter reading on {u.on} ({value}) is below an earlier one")
-        if u.on > b.start:
+        if u.on > start:
             used.append((u.on, reading - last_reading))
         last_reading = reading
     return used
@@ -238,7 +238,7 @@ def _units_of_production_months(b: Basis) -> tuple[list[Fraction], bool]:
     expected = Fraction(b.expected_units)
     per_unit = Fraction(b.cost - b.salvage) / expected
     units: dict[int, Fraction] = {}
-    for on, amount in _units_by_date(b):
+    for on, amount in units_by_date(b.usage, b.start):
         if b.disposed_on is not None and on > b.disposed_on:
             continue
         month = max(0, months_started(b.start, on) - 1)
@@ -251,7 +251,7 @@ def _units_of_production_months(b: Basis) -> tuple[list[Fraction], bool]:
         now = min(expected, used + units.get(month, _ZERO))
         out.append(per_unit * (now - used))
         used = now
-        if used == expected and b.disposed_on is None:
+        if used == expected:  # complete, even if it is disposed of later
             return out, True
     return out, False
 

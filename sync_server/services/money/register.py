@@ -3,9 +3,11 @@ value per asset, with totals, and totals per category and per (home) location.
 
 An asset is on the register at `as_of` when it has a purchase cost, was bought (or put in
 service) by then and was not disposed of by then. Its accumulated depreciation is the monthly
-schedule's after the last month that ended by `as_of`; for life-based methods it comes from
-`money.closed_form` (a few integer operations per asset), for units of production and for
-assets with a disposal date from the schedule itself. Amounts are kept in whole cents.
+schedule's after the last month that ended by `as_of`. For the life-based methods and units of
+production it comes from `money.closed_form` (a few integer operations per asset; tests hold it
+equal to the schedule); half-year assets with a disposal date get their schedule built.
+Amounts are whole cents, converted by the database itself (SQLite keeps NUMERIC as REAL, so
+Python never sees its floats: `ROUND(x * 100)` gives the integer cents on both backends).
 """
 
 from __future__ import annotations
@@ -15,39 +17,69 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from fractions import Fraction
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
-from sqlmodel import select as select_rows
 
-from sync_server.models import Asset, AssetUsage, Location
+from sync_server.models import AssetUsage
 from sync_server.money import closed_form
-from sync_server.money.calendar import months_ended
-from sync_server.money.depreciation import Basis, DepreciationError, Usage, accumulated_at
+from sync_server.money.calendar import months_ended, months_started
+from sync_server.money.depreciation import (
+    Basis,
+    DepreciationError,
+    Usage,
+    accumulated_at,
+    units_by_date,
+)
 from sync_server.services.money.fields import DEFAULT_METHOD
 
-_COLUMNS: tuple[Any, ...] = (
-    Asset.id,
-    Asset.asset_tag,
-    Asset.name,
-    Asset.category,
-    Location.code,
-    Asset.purchase_cost,
-    Asset.salvage_value,
-    Asset.purchase_date,
-    Asset.in_service_date,
-    Asset.useful_life_months,
-    Asset.depreciation_method,
-    Asset.depreciation_convention,
-    Asset.expected_units,
-    Asset.disposal_date,
-)
+_ROWS = text(
+    """
+    SELECT a.id, a.asset_tag, a.name, a.category, l.code,
+           CAST(ROUND(a.purchase_cost * 100) AS BIGINT),
+           CAST(ROUND(COALESCE(a.salvage_value, 0) * 100) AS BIGINT),
+           a.purchase_date, a.in_service_date, a.useful_life_months,
+           a.depreciation_method, a.depreciation_convention,
+           CAST(ROUND(a.expected_units * 100) AS BIGINT), a.disposal_date
+    FROM asset a LEFT JOIN location l ON l.id = a.home_location_id
+    WHERE a.purchase_cost IS NOT NULL
+      AND ((a.purchase_date IS NULL AND a.in_service_date IS NULL)
+           OR a.purchase_date <= :as_of OR a.in_service_date <= :as_of)
+      AND (a.disposal_date IS NULL OR a.disposal_date > :as_of)
+    """
+).bindparams(bindparam("as_of", type_=Date))
 NO_GROUP = "(none)"
+_LIFE_METHODS = frozenset((*closed_form.LINEAR, *closed_form.DECLINING))
 
 
-@dataclass(frozen=True)
-class RegisterRow:
+class AssetRow(NamedTuple):
+    """An asset as the register reads it; amounts and expected units in cents."""
+
+    id: int
+    asset_tag: str
+    name: str
+    category: str | None
+    location: str | None
+    cost: int
+    salvage: int
+    purchase_date: date | None
+    in_service_date: date | None
+    life: int | None
+    method: str | None
+    convention: str | None
+    expected_units: int | None
+    disposal_date: date | None
+
+    @property
+    def start(self) -> date | None:
+        """The in-service date, else the purchase date."""
+        return self.in_service_date or self.purchase_date
+
+
+class RegisterRow(NamedTuple):
     """One asset on the register; amounts in cents."""
 
     asset_tag: str
@@ -70,13 +102,6 @@ class Totals:
     accumulated: int = 0
     book_value: int = 0
 
-    def add(self, row: RegisterRow) -> None:
-        """Count `row` in."""
-        self.assets += 1
-        self.cost += row.cost
-        self.accumulated += row.accumulated
-        self.book_value += row.book_value
-
 
 @dataclass
 class Register:
@@ -89,123 +114,162 @@ class Register:
     by_location: dict[str, Totals] = field(default_factory=dict)
 
 
-def _cents(value: Decimal | None) -> int:
-    return 0 if value is None else int(value.scaleb(2))
+def _date(value: Any) -> date | None:
+    # SQLite hands dates back as ISO text, PostgreSQL as dates.
+    return date.fromisoformat(value) if value.__class__ is str else value
 
 
-def _on_register(row: Sequence[Any], as_of: date) -> bool:
-    bought = [d for d in (row[7], row[8]) if d is not None]
-    disposed = row[13]
-    return (not bought or min(bought) <= as_of) and (disposed is None or disposed > as_of)
+def _asset_row(r: Sequence[Any]) -> AssetRow:
+    return AssetRow(
+        r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6]), _date(r[7]), _date(r[8]),
+        r[9], r[10], r[11], None if r[12] is None else int(r[12]), _date(r[13]),
+    )  # fmt: skip
 
 
-def _fast_accumulated(row: Sequence[Any], as_of: date, convention: str) -> int | None:
-    """Cents accumulated by `as_of` in closed form; None when the schedule must be built."""
-    method = row[10] or DEFAULT_METHOD
-    start = row[8] or row[7]
-    life = row[9]
-    if method == "units_of_production" or row[13] is not None:
+def register_rows(session: Session, as_of: date) -> list[AssetRow]:
+    """The assets on the register at `as_of`, by asset tag (ordered here, so both databases
+    give the same order whatever their collation)."""
+    rows = [_asset_row(r) for r in session.execute(_ROWS, {"as_of": as_of}).all()]
+    rows.sort(key=lambda r: r.asset_tag)
+    return rows
+
+
+def _basis(row: AssetRow, convention: str, usage: Sequence[Usage]) -> Basis:
+    return Basis(
+        cost=Decimal(row.cost).scaleb(-2),
+        salvage=Decimal(row.salvage).scaleb(-2),
+        start=row.start or date.min,
+        life_months=row.life,
+        method=row.method or DEFAULT_METHOD,
+        convention=row.convention or convention,
+        expected_units=(
+            None if row.expected_units is None else Decimal(row.expected_units).scaleb(-2)
+        ),
+        usage=tuple(usage),
+        disposed_on=row.disposal_date,
+    )
+
+
+def _depreciable(row: AssetRow) -> bool:
+    method = row.method or DEFAULT_METHOD
+    if row.start is None or not 0 <= row.salvage <= row.cost:
+        return False
+    if method == "units_of_production":
+        return row.expected_units is not None and row.expected_units > 0
+    return row.life is not None and 1 <= row.life <= 1200
+
+
+def fast_accumulated(
+    row: AssetRow, as_of: date, convention: str, usage: Sequence[Usage]
+) -> int | None:
+    """Cents accumulated by `as_of` in closed form (0 when the asset is not depreciable);
+    None when the schedule must be built. A disposal after `as_of` changes no month ended by
+    then, except under half-year, where the year of disposal is spread over its months."""
+    if not _depreciable(row):
+        return 0
+    method, start = row.method or DEFAULT_METHOD, row.start
+    assert start is not None
+    conv = row.convention or convention
+    if method == "units_of_production":
+        assert row.expected_units is not None
+        try:
+            used = units_by_date(usage, start)
+        except DepreciationError:
+            return 0
+        months = [(max(0, months_started(start, on) - 1), units) for on, units in used]
+        expected = Fraction(row.expected_units, 100)
+        ended = months_ended(start, as_of)
+        return closed_form.units_accumulated_cents(row.cost, row.salvage, expected, months, ended)
+    if row.disposal_date is not None and conv == "half_year":
         return None
-    if start is None or life is None:
-        return 0  # not depreciable (no start or life): carried at cost
-    cost, salvage = _cents(row[5]), _cents(row[6])
-    if not 0 <= salvage <= cost or not 1 <= life <= 1200:
-        return None
-    months = months_ended(start, as_of)
-    conv = row[11] or convention
-    return closed_form.accumulated_cents(method, conv, life, cost, salvage, months)
+    assert row.life is not None
+    months_done = months_ended(start, as_of)
+    return closed_form.accumulated_cents(method, conv, row.life, row.cost, row.salvage, months_done)
 
 
 def schedule_accumulated(
-    row: Sequence[Any], as_of: date, convention: str, usage: Sequence[AssetUsage]
+    row: AssetRow, as_of: date, convention: str, usage: Sequence[Usage]
 ) -> int:
-    """Cents accumulated by `as_of` from the asset's whole monthly schedule (the slow way,
-    and the only one for units of production and disposals)."""
-    start = row[8] or row[7]
-    method = row[10] or DEFAULT_METHOD
-    if start is None or (method != "units_of_production" and row[9] is None):
+    """Cents accumulated by `as_of` from the asset's whole monthly schedule (the slow way)."""
+    if not _depreciable(row):
         return 0
     try:
-        basis = Basis(
-            cost=row[5],
-            salvage=row[6] or Decimal(0),
-            start=start,
-            life_months=row[9],
-            method=method,
-            convention=row[11] or convention,
-            expected_units=row[12],
-            usage=tuple(Usage(u.used_on, u.units, u.reading) for u in usage),
-            disposed_on=row[13],
-        )
+        return int(accumulated_at(_basis(row, convention, usage), as_of).scaleb(2))
     except DepreciationError:
         return 0  # money fields that do not fit together: carried at cost
-    return _cents(accumulated_at(basis, as_of))
 
 
-def usage_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list[AssetUsage]]:
+def usage_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list[Usage]]:
     """The usage records of each asset, oldest first."""
     ids = list(asset_ids)
-    out: dict[int, list[AssetUsage]] = defaultdict(list)
+    out: dict[int, list[Usage]] = defaultdict(list)
+    columns = [col(c) for c in (AssetUsage.asset_id, AssetUsage.used_on, AssetUsage.units)]
+    columns.append(col(AssetUsage.reading))
     for start in range(0, len(ids), 500):
-        rows = session.exec(
-            select_rows(AssetUsage)
+        rows = session.execute(
+            sa_select(*columns)
             .where(col(AssetUsage.asset_id).in_(ids[start : start + 500]))
             .order_by(col(AssetUsage.used_on), col(AssetUsage.id))
         ).all()
-        for u in rows:
-            out[u.asset_id].append(u)
+        for asset_id, used_on, units, reading in rows:
+            out[asset_id].append(Usage(used_on, units, reading))
     return out
 
 
 def register_report(session: Session, as_of: date, default_convention: str) -> Register:
     """The register at `as_of` (see the module's rules), ordered by asset tag."""
-    rows = register_rows(session, as_of)
-    accumulated: dict[int, int] = {}
-    slow = []
+    raw = session.execute(_ROWS, {"as_of": as_of}).all()
+    units = [r[0] for r in raw if r[10] == "units_of_production"]
+    usage = usage_by_asset(session, units) if units else {}
+    out: list[RegisterRow] = []
+    accumulated_cents = closed_form.accumulated_cents
+    life_methods = _LIFE_METHODS
+    for r in raw:
+        cost, salvage, life, method = int(r[5]), int(r[6]), r[9], r[10] or DEFAULT_METHOD
+        start = _date(r[8] or r[7])
+        conv = r[11] or default_convention
+        if (
+            method in life_methods
+            and start is not None
+            and life is not None
+            and 1 <= life <= 1200
+            and 0 <= salvage <= cost
+            and (r[13] is None or conv != "half_year")
+        ):
+            months = months_ended(start, as_of)
+            acc = accumulated_cents(method, conv, life, cost, salvage, months)
+        else:  # units of production, a half-year disposal, or fields that do not fit
+            row = _asset_row(r)
+            records = usage.get(row.id, ())
+            fast = fast_accumulated(row, as_of, default_convention, records)
+            acc = (
+                schedule_accumulated(row, as_of, default_convention, records)
+                if fast is None
+                else fast
+            )
+        out.append(
+            RegisterRow(r[1], r[2], r[3], r[4], r[10] or (DEFAULT_METHOD if life else None),
+                        start, cost, acc, cost - acc)
+        )  # fmt: skip
+    out.sort(key=_by_tag)
+    return assemble(as_of, out)
+
+
+def _by_tag(row: RegisterRow) -> str:
+    return row.asset_tag
+
+
+def assemble(as_of: date, rows: list[RegisterRow]) -> Register:
+    """The register of `rows`, totalled."""
+    groups: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    total = [0, 0, 0, 0]
     for r in rows:
-        fast = _fast_accumulated(r, as_of, default_convention)
-        if fast is None:
-            slow.append(r)
-        else:
-            accumulated[r[0]] = fast
-    usage = usage_by_asset(session, [r[0] for r in slow])
-    for r in slow:
-        accumulated[r[0]] = schedule_accumulated(r, as_of, default_convention, usage[r[0]])
-    return assemble(as_of, rows, accumulated)
-
-
-def register_rows(session: Session, as_of: date) -> list[Sequence[Any]]:
-    """The raw rows (`_COLUMNS`) of the assets on the register at `as_of`, by asset tag."""
-    stmt = (
-        select(*_COLUMNS)
-        .outerjoin(Location, col(Location.id) == col(Asset.home_location_id))
-        .where(col(Asset.purchase_cost).is_not(None))
-        .order_by(col(Asset.asset_tag))
-    )
-    return [r for r in session.execute(stmt).all() if _on_register(r, as_of)]
-
-
-def assemble(as_of: date, rows: Sequence[Sequence[Any]], accumulated: dict[int, int]) -> Register:
-    register = Register(as_of=as_of, rows=[])
-    by_category: dict[str, Totals] = defaultdict(Totals)
-    by_location: dict[str, Totals] = defaultdict(Totals)
-    for r in rows:
-        cost, acc = _cents(r[5]), accumulated[r[0]]
-        row = RegisterRow(
-            asset_tag=r[1],
-            name=r[2],
-            category=r[3],
-            location=r[4],
-            method=r[10] or (DEFAULT_METHOD if r[9] is not None else None),
-            start=r[8] or r[7],
-            cost=cost,
-            accumulated=acc,
-            book_value=cost - acc,
-        )
-        register.rows.append(row)
-        register.totals.add(row)
-        by_category[r[3] or NO_GROUP].add(row)
-        by_location[r[4] or NO_GROUP].add(row)
-    register.by_category = dict(sorted(by_category.items()))
-    register.by_location = dict(sorted(by_location.items()))
+        for sums in (total, groups[0, r.category or NO_GROUP], groups[1, r.location or NO_GROUP]):
+            sums[0] += 1
+            sums[1] += r.cost
+            sums[2] += r.accumulated
+            sums[3] += r.book_value
+    register = Register(as_of=as_of, rows=rows, totals=Totals(*total))
+    for (kind, name), sums in sorted(groups.items()):
+        (register.by_category if kind == 0 else register.by_location)[name] = Totals(*sums)
     return register
