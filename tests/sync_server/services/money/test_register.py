@@ -17,12 +17,16 @@ def _assets(session, n: int) -> None:
     rng = random.Random(7)
     for i in range(n):
         cost = rng.randint(0, 10**9)
+        disposal = None
         method = rng.choice(METHODS)
         start = date(2020, 1, 1) + timedelta(days=rng.randint(0, 2000))
+        if rng.random() < 0.2:
+            disposal = start + timedelta(days=rng.randint(0, 2500))
+        units = method == "units_of_production"
         usage = [
-            UsageIn(date=start + timedelta(days=rng.randint(-10, 2000)), units=Decimal(rng.randint(0, 900)))
+            UsageIn(date=start + timedelta(days=rng.randint(-10, 2000)), units=rng.randint(0, 900))
             for _ in range(rng.randint(0, 6))
-        ]  # fmt: skip
+        ]
         registry.create_asset(
             session,
             AssetIn(
@@ -30,17 +34,17 @@ def _assets(session, n: int) -> None:
                 name="x",
                 category=rng.choice([None, "IT", "Plant"]),
                 purchase_cost=Decimal(cost).scaleb(-2),
-                salvage_value=Decimal(rng.randint(0, cost)).scaleb(-2) if rng.random() < 0.7 else None,
+                salvage_value=Decimal(rng.randint(0, cost)).scaleb(-2) if rng.random() < 0.7 else 0,
                 in_service_date=start if rng.random() < 0.8 else None,
                 purchase_date=start - timedelta(days=rng.randint(0, 40)),
                 useful_life_months=rng.choice([None, 1, 12, 36, 60, 61, 97]),
                 depreciation_method=method if rng.random() < 0.9 else None,
                 depreciation_convention=rng.choice([None, "full_month", "mid_month", "half_year"]),
-                expected_units=Decimal(rng.randint(1, 3000)) if method == "units_of_production" else None,
-                usage=usage if method == "units_of_production" else None,
-                disposal_date=start + timedelta(days=rng.randint(0, 2500)) if rng.random() < 0.2 else None,
+                expected_units=Decimal(rng.randint(1, 3000)) if units else None,
+                usage=usage if units else None,
+                disposal_date=disposal,
             ),
-        )  # fmt: skip
+        )
     session.commit()
 
 
