@@ -1,14 +1,16 @@
 """Read models the UI needs beyond `services.views`: for each unknown code, which devices saw
-it and with which symbology (so attaching it reproduces the same key); people's names."""
+it and with which symbology (so attaching it reproduces the same key); people's names; how
+many assets each location holds."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from sync_server.models import Event, Person
+from sync_server.models import Asset, AssetState, Event, Location, Person
 
 
 @dataclass
@@ -45,3 +47,30 @@ def person_names(session: Session, codes: Iterable[str | None]) -> dict[str, str
         return {}
     rows = session.exec(select(Person.code, Person.name).where(col(Person.code).in_(wanted)))
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class PlaceCounts:
+    """How many assets call a location home, and how many were last seen there."""
+
+    home: int = 0
+    here: int = 0
+
+
+def location_asset_counts(session: Session) -> dict[str, PlaceCounts]:
+    """Location code -> its asset counts (locations with no assets are absent)."""
+    homes = session.exec(
+        select(Location.code, func.count())
+        .join(Asset, col(Asset.home_location_id) == col(Location.id))
+        .group_by(col(Location.code))
+    ).all()
+    here = session.exec(
+        select(AssetState.location, func.count())
+        .where(col(AssetState.location).is_not(None))
+        .group_by(col(AssetState.location))
+    ).all()
+    home_by, here_by = dict(homes), {code: n for code, n in here if code is not None}
+    return {
+        code: PlaceCounts(home=home_by.get(code, 0), here=here_by.get(code, 0))
+        for code in set(home_by) | set(here_by)
+    }

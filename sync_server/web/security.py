@@ -47,6 +47,11 @@ class Viewer:
         """True when this user may act (attach codes), not only look."""
         return auth.role_allows(self.user.role, "admin")
 
+    @property
+    def can_audit(self) -> bool:
+        """True when this user may run audits (open, resolve, close): an auditor or admin."""
+        return auth.role_allows(self.user.role, "auditor")
+
 
 def login_url(next_url: str) -> str:
     """The sign-in page that returns to `next_url` afterwards."""
@@ -93,6 +98,14 @@ def require_admin(viewer: Viewer) -> None:
     """403 for anyone but an admin."""
     if not viewer.is_admin:
         raise WebError(403, f"Only an admin can do this; {viewer.user.name} is {viewer.user.role}.")
+
+
+def require_auditor(viewer: Viewer) -> None:
+    """403 for a viewer: only auditors and admins run audits."""
+    if not viewer.can_audit:
+        raise WebError(
+            403, f"Only an auditor or admin can do this; {viewer.user.name} is {viewer.user.role}."
+        )
 
 
 def cookies_secure(request: Request) -> bool:
