@@ -7,7 +7,16 @@ from fastapi import APIRouter
 
 def build_routers() -> list[APIRouter]:
     """Every API router, built fresh for one app."""
-    from sync_server.api.routes import assets, audits, epcis, money, register, review, sync
+    from sync_server.api.routes import (
+        assets,
+        audits,
+        epcis,
+        money,
+        movements,
+        register,
+        review,
+        sync,
+    )
 
     return [
         sync.build_router(),
@@ -17,4 +26,5 @@ def build_routers() -> list[APIRouter]:
         epcis.build_router(),  # before register: /read-points/{code}/epcis-steps
         register.build_router(),
         review.build_router(),
+        movements.build_router(),
     ]
