@@ -189,6 +189,13 @@ class Event(SQLModel, table=True):
             sqlite_where=text("audit_id IS NOT NULL"),
             postgresql_where=text("audit_id IS NOT NULL"),
         ),
+        # Partial: the dock-door movement log reads only crossings (events with a direction).
+        Index(
+            "ix_event_movement",
+            "event_time",
+            sqlite_where=text("direction IS NOT NULL"),
+            postgresql_where=text("direction IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     stream_id: str = Field(max_length=36)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from sync_server.web import locations, pages, read_points
+from sync_server.web import locations, movements, pages, read_points
 from sync_server.web.signin import login, login_page, logout
 
 
@@ -17,7 +17,7 @@ def build_router() -> APIRouter:
     router.add_api_route("/login", login, methods=["POST"])
     router.add_api_route("/logout", logout, methods=["POST"])
     pages.add_page_routes(router)
-    for domain in (locations, read_points):
+    for domain in (locations, read_points, movements):
         router.include_router(domain.build_router())
     return router
 
