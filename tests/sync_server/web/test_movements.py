@@ -33,7 +33,8 @@ async def _crossings(signed: SignedIn) -> None:
 
 def _rows(html: str) -> list[tuple[str, str]]:
     return re.findall(
-        r'dir-(in|out)">.*?</span></td>\s*<td data-label="Asset">(?:<a class="tag"[^>]*>|<span class="mono">)?([^<]*)',
+        r'dir-(in|out)">.*?</span></td>\s*<td data-label="Asset">'
+        r'(?:<a class="tag"[^>]*>|<span class="mono">)?([^<]*)',
         html,
         re.S,
     )
