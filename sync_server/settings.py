@@ -33,6 +33,8 @@ class ServerSettings(BaseSettings):
     secure_cookies: bool = False
     # The register's depreciation convention (contract 2.5), for assets that set none.
     depreciation_convention: Literal["full_month", "mid_month", "half_year"] = "full_month"
+    # The GS1 company prefix GIAIs are allocated under for labels (GS1 DataMatrix, RFID).
+    gs1_company_prefix: str | None = Field(default=None, pattern=r"^[0-9]{6,12}$")
     # Served over HTTPS (TLS here or at a proxy): every cookie is Secure and HSTS is sent.
     # A request that arrives as https (TLS, or a trusted proxy's X-Forwarded-Proto) counts too.
     https: bool = False

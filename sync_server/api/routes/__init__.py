@@ -11,6 +11,7 @@ def build_routers() -> list[APIRouter]:
         assets,
         audits,
         epcis,
+        labels,
         money,
         movements,
         register,
@@ -21,6 +22,7 @@ def build_routers() -> list[APIRouter]:
     return [
         sync.build_router(),
         money.build_router(),  # before assets: /assets/{tag:path} would take /depreciation
+        labels.build_router(),
         assets.build_router(),
         audits.build_router(),  # before register: /locations/{code}/expected
         epcis.build_router(),  # before register: /read-points/{code}/epcis-steps
