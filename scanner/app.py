@@ -25,7 +25,8 @@ from scanner.drivers.base import Driver, DriverError
 from scanner.drivers.registry import driver_class
 from scanner.events import EventDraft, RawRead
 from scanner.profiles import DeviceProfile, ProfileError, load_profile
-from scanner.protocols.control import ControlConfig, ControlLabels
+from scanner.protocols.control import ControlConfig, ControlLabels, OpenAudit
+from scanner.protocols.sweep import SweepStamp, WeakConfig
 from scanner.queue import GroupWriter, Outbox, QueueFullError, SchemaError
 from scanner.settings import SourceConfig, StationConfig, StationFileError, load_station
 from scanner.status import status_line
@@ -62,12 +63,17 @@ class Agent:
         final_sync_s: float = FINAL_SYNC_S,
         backoff: Backoff | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        shared_control: bool = False,
     ) -> None:
         self.config = config
         station = config.station
         self.boot_id = read_boot_id()
         self.status_interval_s = status_interval_s
         self.final_sync_s = final_sync_s
+        # One control-label machine per source, or one for the whole station (a handheld,
+        # where the screen and every scanner steer the same audit).
+        self._shared_control = shared_control
+        self.machines: list[ControlLabels] = [self._machine()] if shared_control else []
         try:
             self.token = config.token()
             self.sources = [self._build_source(s) for s in config.sources]
@@ -151,6 +157,7 @@ class Agent:
             if src.flush is not None:
                 for draft in src.flush(now):
                     self._submit(draft)
+        self._settle()
         await _cancel(writer_task)
         self.writer.flush()
         await _cancel(sync_task)
@@ -175,8 +182,11 @@ class Agent:
         driver: Driver = cls(profile, source, self.config.station)
         if profile.kind == "rfid":
             return self._rfid_source(driver, profile, source)
+        return _Source(driver, self._control_feed(driver))
+
+    def _machine(self) -> ControlLabels:
         station = self.config.station
-        machine = ControlLabels(
+        return ControlLabels(
             ControlConfig(
                 boot_id=self.boot_id,
                 read_point=station.read_point,
@@ -188,13 +198,27 @@ class Agent:
             )
         )
 
+    def _control_feed(self, driver: Driver) -> Callable[[RawRead, float], list[EventDraft]]:
+        """What turns a wand's, HID's or camera's reads into drafts: its control labels."""
+        if not self._shared_control:
+            self.machines.append(self._machine())
+        machine = self.machines[-1]
+
         def feed(read: RawRead, now: float) -> list[EventDraft]:
             outcome = machine.receive(read, now)
             if outcome.change:
                 _LOGGER.info("%s: %s", driver.name, outcome.change)
-            return [outcome.draft] if outcome.draft else []
+            return list(outcome.drafts)
 
-        return _Source(driver, feed)
+        return feed
+
+    def open_audit(self) -> tuple[OpenAudit, str | None] | None:
+        """The audit the station is scanning for (the first machine with one open) and the
+        location its scans are at now; RFID sightings join it."""
+        for machine in self.machines:
+            if machine.audit is not None:
+                return machine.audit, machine.location
+        return None
 
     def _rfid_source(self, driver: Driver, profile: DeviceProfile, source: SourceConfig) -> _Source:
         # Imported only for RFID stations: a wand-only agent does not load the aggregator.
@@ -210,10 +234,13 @@ class Agent:
             if value is not None:
                 timing[name] = value
         aggregator = Aggregator(AggregationConfig(**timing), dict(source.antennas))
+        stamp = SweepStamp(_weak_config(profile, station, source))
 
         def drafts(sightings: list[Any]) -> list[EventDraft]:
+            audit = self.open_audit()
             return [
-                s.to_draft(self.boot_id, station.read_point, station.location) for s in sightings
+                stamp.stamp(s.to_draft(self.boot_id, station.read_point, station.location), audit)
+                for s in sightings
             ]
 
         result = _Source(driver, lambda read, now: drafts(aggregator.feed(read, now)))
@@ -237,6 +264,14 @@ class Agent:
         return sink
 
     def _submit(self, draft: EventDraft) -> None:
+        """Where the sources' drafts go: straight to the outbox (a handheld holds some back)."""
+        self.commit(draft)
+
+    def _settle(self) -> None:
+        """Called at shutdown after the sources' last drafts, before the final commit."""
+
+    def commit(self, draft: EventDraft) -> None:
+        """Hand `draft` to the group writer; a refused read is logged loudly."""
         future = self.writer.submit(draft)
         future.add_done_callback(self._committed)
 
@@ -269,6 +304,16 @@ class Agent:
         while True:
             await asyncio.sleep(self.status_interval_s)
             _LOGGER.info("status: %s", self.status())
+
+
+def _weak_config(profile: DeviceProfile, station: Any, source: SourceConfig) -> WeakConfig:
+    """Weak-read thresholds: the source's, else the station's, else the profile's."""
+    rssi = profile.rfid.weak_rssi_dbm if profile.rfid else None
+    fraction = profile.rfid.weak_read_fraction if profile.rfid else WeakConfig().read_fraction
+    for layer in (station, source):
+        rssi = layer.weak_rssi_dbm if layer.weak_rssi_dbm is not None else rssi
+        fraction = layer.weak_read_fraction if layer.weak_read_fraction is not None else fraction
+    return WeakConfig(rssi_dbm=rssi, read_fraction=fraction)
 
 
 async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:

@@ -55,10 +55,12 @@ class EventDraft:
     custodian: str | None = None
     operator: str | None = None
     due_back: date | None = None
+    weak: bool | None = None
 
     def to_wire(self, seq: int) -> dict[str, Any]:
-        """The JSON-ready wire event (contract 2.1) with this `seq`."""
-        return {
+        """The JSON-ready wire event (contract 2.1) with this `seq`; `weak` (an audit
+        extension) only when it was judged, so other events stay as the contract shows them."""
+        wire: dict[str, Any] = {
             "seq": seq,
             "type": self.type,
             "code": self.code,
@@ -80,6 +82,9 @@ class EventDraft:
             "operator": self.operator,
             "due_back": self.due_back.isoformat() if self.due_back else None,
         }
+        if self.weak is not None:
+            wire["weak"] = self.weak
+        return wire
 
 
 def tag_symbology(pc: int | None) -> str:

@@ -24,6 +24,8 @@ class Timing(_Frozen):
     still_here_s: float | None = Field(default=None, gt=0)
     crossing_s: float | None = Field(default=None, gt=0)
     rssi_floor: float | None = None
+    weak_rssi_dbm: float | None = None
+    weak_read_fraction: float | None = Field(default=None, gt=0, le=1)
 
 
 class StationSection(Timing):
@@ -44,6 +46,17 @@ class StationSection(Timing):
     sync_interval_s: float = Field(default=1.0, gt=0)
 
 
+class AuditSection(_Frozen):
+    """The `[audit]` table: how `scanstation audit` (the handheld screen) works."""
+
+    cache: str = "var/cache.db"
+    log: str = "var/audit.log"
+    undo_window_s: float = Field(default=5.0, ge=0)
+    download_timeout_s: float = Field(default=3.0, gt=0)
+    refresh_s: float = Field(default=300.0, gt=0)
+    prefetch: list[str] = []
+
+
 class SourceConfig(Timing):
     """One `[[sources]]` entry: a device and where it is attached."""
 
@@ -60,6 +73,7 @@ class StationConfig(_Frozen):
 
     station: StationSection
     sources: list[SourceConfig] = []
+    audit: AuditSection = AuditSection()
     base_dir: Path = Path()
 
     def path(self, value: str) -> Path:

@@ -19,6 +19,16 @@ class RfidSettings(BaseModel):
     max_power_dbm: float
     power_dbm: float
     rssi_floor: float | None = None
+    weak_rssi_dbm: float | None = Field(
+        default=None,
+        description="audit sweep: a tag whose peak RSSI stays below this (and read rarely) is weak",
+    )
+    weak_read_fraction: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="audit sweep: 'rarely' = fewer reads than this fraction of the sweep's median",
+    )
     antenna_ports: list[int] = Field(
         default=[], description="1-based ports to read, in order; empty = all ports"
     )

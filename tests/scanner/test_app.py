@@ -199,6 +199,49 @@ async def test_agent_rfid_source_aggregates_into_sightings(tmp_path: Path):
     assert first["location"] == "WH1" and first["read_point"] == "RP1"
 
 
+async def test_agent_headless_audit_with_control_labels_and_an_rfid_sweep(tmp_path: Path):
+    """A station without a screen: LOC + CMD:AUDIT on the wand opens an audit, the wand's and
+    the UHF reader's reads join it (a faint, rarely read tag flagged weak), CMD:DONE closes."""
+    server = Server()
+    profile = load_profile("sparkfun-m6e-nano")  # weak_rssi_dbm = -65
+    with PtyPair() as wand_pty, PtyPair() as uhf_pty:
+        uhf = simulator_factory(profile.driver)(profile, uhf_pty, [], 100.0, seed=3)
+        uhf_task = asyncio.create_task(uhf.serve())
+        sources = wand_source(wand_pty.path) + (
+            f'[[sources]]\nprofile = "{profile.id}"\nport = "{uhf_pty.path}"\ndwell_s = 0.3\n'
+        )
+        agent = Agent(
+            load_station(station_file(tmp_path, sources)), transport=httpx.MockTransport(server)
+        )
+        wand = WandSim(load_profile("generic-serial-wand"), wand_pty)
+        try:
+            async with running(agent):
+                await wait_opened(agent)
+                await wand.scan_all(["LOC:WH1-A", "CMD:AUDIT", "AST-1"])
+                uhf.population.place(EPC, rssi=-80.0)  # through the wall, alone in the sweep
+                await until(lambda: any(e["code"] == EPC for e in server.held.values()), "RFID")
+                uhf.population.remove(EPC)
+                await wand.scan("CMD:DONE")
+                await until(
+                    lambda: any(e["type"] == "audit_close" for e in server.held.values()), "close"
+                )
+        finally:
+            uhf_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await uhf_task
+    events = [e for _, e in sorted(server.held.items())]
+    opened = events[0]
+    assert (opened["type"], opened["code"], opened["location"]) == ("audit_open", "WH1-A", "WH1-A")
+    audit_id = opened["audit_id"]
+    scan = events[1]
+    assert (scan["code"], scan["audit_id"], scan["location"]) == ("AST-1", audit_id, "WH1-A")
+    assert "weak" not in scan  # only RFID reads in an audit are judged
+    tag = next(e for e in events if e["code"] == EPC)
+    assert (tag["audit_id"], tag["location"], tag["weak"]) == (audit_id, "WH1-A", True)
+    closed = next(e for e in events if e["type"] == "audit_close")
+    assert (closed["code"], closed["audit_id"]) == (audit_id, audit_id)
+
+
 def test_agent_bad_station_is_a_clear_error(tmp_path: Path, caplog):
     path = station_file(tmp_path, '[[sources]]\nprofile = "no-such-wand"\nport = "/dev/null"\n')
     with pytest.raises(AgentError, match="unknown profile 'no-such-wand'"):

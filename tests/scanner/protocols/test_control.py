@@ -158,3 +158,109 @@ def test_control_invariants_hold_for_any_scan_sequence(steps):
             assert not code.startswith("AST")
         if code in ("CMD:XYZ", "EMP:") and gap == 0:
             assert (m.mode, m.custodian, m.location) == before
+
+
+def ids(*values: str):
+    it = iter(values)
+    return lambda: next(it)
+
+
+def test_control_audit_after_location_opens_an_audit_there_and_done_closes_it():
+    m = machine(new_audit_id=ids("audit-1"))
+    m.receive(read("LOC:WH1-A"), now=0)
+    out = m.receive(read("CMD:AUDIT", mono=5), now=1)
+    assert [d.type for d in out.drafts] == ["audit_open"]
+    opened = out.drafts[0]
+    assert (opened.audit_id, opened.code, opened.location, opened.source) == (
+        "audit-1",
+        "WH1-A",
+        "WH1-A",
+        "wand",
+    )
+    assert (opened.mono_ns, opened.observed_at, opened.read_point) == (5, T0, "RP1")
+    scan = m.receive(read("AST-1"), now=2).draft
+    assert scan is not None and (scan.type, scan.audit_id, scan.location) == (
+        "sighting",
+        "audit-1",
+        "WH1-A",
+    )
+    done = m.receive(read("CMD:DONE"), now=3)
+    assert [(d.type, d.code, d.audit_id) for d in done.drafts] == [
+        ("audit_close", "audit-1", "audit-1")
+    ]
+    assert m.audit is None and m.location == "WH1-A"  # the location stays, like CMD:DONE
+    after = m.receive(read("AST-2"), now=4).draft
+    assert after is not None and after.audit_id is None
+
+
+def test_control_location_label_during_an_audit_moves_later_scans_to_the_sublocation():
+    m = machine(new_audit_id=ids("audit-1"))
+    m.receive(read("CMD:AUDIT"), now=0)  # at the station's location, WH1
+    assert m.audit is not None and m.audit.location == "WH1"
+    assert m.receive(read("LOC:WH1-B"), now=1).drafts == ()
+    scan = m.receive(read("AST-1"), now=2).draft
+    assert scan is not None and (scan.audit_id, scan.location) == ("audit-1", "WH1-B")
+
+
+def test_control_audit_without_a_location_changes_nothing():
+    m = ControlLabels(ControlConfig(boot_id="b", new_audit_id=ids("never")))
+    out = m.receive(read("CMD:AUDIT"), now=0)
+    assert out.drafts == () and "location" in (out.change or "")
+    assert m.audit is None
+
+
+def test_control_audit_during_an_audit_closes_it_and_opens_the_next():
+    m = machine(new_audit_id=ids("audit-1", "audit-2"))
+    m.receive(read("CMD:AUDIT"), now=0)
+    m.receive(read("LOC:WH2"), now=1)
+    out = m.receive(read("CMD:AUDIT"), now=2)
+    assert [(d.type, d.audit_id, d.code) for d in out.drafts] == [
+        ("audit_close", "audit-1", "audit-1"),
+        ("audit_open", "audit-2", "WH2"),
+    ]
+
+
+def test_control_audit_ends_checkout_and_outlives_the_mode_timeout():
+    m = machine(new_audit_id=ids("audit-1"), mode_timeout_s=10)
+    m.receive(read("EMP:EMP-1"), now=0)
+    m.receive(read("CMD:AUDIT"), now=1)
+    assert m.mode is Mode.SIGHTING and m.custodian is None
+    scan = m.receive(read("AST-1"), now=500).draft  # long idle: still in the audit
+    assert scan is not None and (scan.type, scan.audit_id) == ("sighting", "audit-1")
+
+
+def test_control_done_without_an_audit_sends_nothing():
+    m = machine()
+    assert m.receive(read("CMD:DONE"), now=0).drafts == ()
+
+
+def test_control_screen_starts_and_finishes_an_audit_like_the_labels():
+    m = machine(new_audit_id=ids("audit-1"))
+    out = m.start_audit("WH9", T0, 7)
+    assert [(d.type, d.source, d.location) for d in out.drafts] == [("audit_open", "manual", "WH9")]
+    assert m.location == "WH9"
+    assert [d.type for d in m.finish_audit(T0, 8).drafts] == ["audit_close"]
+    assert m.finish_audit(T0, 9).drafts == ()
+
+
+AUDIT_SCANS = st.sampled_from(["AST-1", "LOC:A", "LOC:B", "EMP:P1", "CMD:AUDIT", "CMD:DONE"])
+
+
+@given(st.lists(st.tuples(AUDIT_SCANS, st.floats(min_value=0, max_value=200)), max_size=40))
+def test_control_audit_events_pair_up_and_asset_scans_carry_the_open_audit(steps):
+    counter = iter(range(1000))
+    m = ControlLabels(ControlConfig(boot_id="b", new_audit_id=lambda: f"a{next(counter)}"))
+    now, open_ids = 0.0, list[str | None]()
+    for code, gap in steps:
+        now += gap
+        for d in m.receive(read(code), now).drafts:
+            if d.type == "audit_open":
+                assert code == "CMD:AUDIT" and not open_ids and d.location == m.location
+                open_ids.append(d.audit_id)
+            elif d.type == "audit_close":
+                assert code in ("CMD:AUDIT", "CMD:DONE") and open_ids == [d.audit_id]
+                open_ids.pop()
+            else:
+                assert code == "AST-1"
+                assert d.audit_id == (m.audit.audit_id if m.audit else None)
+        assert open_ids == ([m.audit.audit_id] if m.audit else [])
