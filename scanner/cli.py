@@ -83,6 +83,16 @@ def agent(
 
 
 @app.command()
+def audit(
+    config: Annotated[Path, typer.Option("--config", help="The station file (station.toml).")],
+) -> None:
+    """Audit a location on a handheld station: a screen over its scanners, offline first."""
+    from scanner.handheld.app import run_audit
+
+    raise typer.Exit(run_audit(config))
+
+
+@app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port for the web UI (0 picks a free one).")] = 8700,
     workdir: Annotated[
