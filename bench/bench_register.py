@@ -138,6 +138,8 @@ def run_backend(name: str, url: str, n: int, baseline: int, targets: Targets) ->
     by_tag = {r.asset_tag: r.accumulated for r in register.rows}
     agree = all(by_tag[tag] == cents for tag, cents in slow.items())
     targets.record(f"{name}, register of {len(register.rows):,} assets", fast_s, "<", TARGET_S, "s")
+    # The machines are shared: the CPU time says what the wall time would be on an idle core.
+    targets.record(f"{name}, register, cpu time", fast_cpu, "<", TARGET_S, "s")
     targets.record(f"{name}, schedules one by one vs register", slow_s / fast_s, ">", 1, "x")
     targets.record(
         f"{name}, assets whose closed form differs",

@@ -33,4 +33,6 @@ def months_started(anchor: date, on: date) -> int:
 def months_ended(anchor: date, on: date) -> int:
     """How many anchored months have ended on or before `on` (a month ends the day before the
     next one starts)."""
+    if on == date.max:  # no day after it; every month that started before it has ended
+        return months_started(anchor, on)
     return max(0, months_started(anchor, on + ONE_DAY) - 1)

@@ -37,6 +37,7 @@ METHODS = (
 )
 PERIODS = ("year", "month")
 MAX_LIFE_MONTHS = 1200
+LAST_YEAR = 9999  # dates end there
 _ZERO = Fraction(0)
 
 
@@ -117,6 +118,9 @@ def _validate(b: Basis) -> None:
         units_by_date(b.usage, b.start)  # checks the usage records
     elif b.life_months is None or not 1 <= b.life_months <= MAX_LIFE_MONTHS:
         raise DepreciationError(f"useful_life_months must be 1..{MAX_LIFE_MONTHS} for {b.method}")
+    last = max([u.on for u in b.usage] + [b.disposed_on or b.start, b.start])
+    if max(b.start.year + (b.life_months or 0) // 12, last.year) + 3 > LAST_YEAR:
+        raise DepreciationError(f"a schedule to {last} or later would run past {LAST_YEAR}")
 
 
 def round_cents(value: Fraction) -> int:

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from sync_server.api.deps import AdminDep, SessionDep, SettingsDep, ViewerDep
@@ -40,6 +40,7 @@ class RegisterAssetOut(BaseModel):
     start: date | None
     cost: str
     accumulated_depreciation: str
+    accumulated: str
     book_value: str
 
 
@@ -50,6 +51,7 @@ class RegisterTotalOut(BaseModel):
     assets: int
     cost: str
     accumulated_depreciation: str
+    accumulated: str
     book_value: str
 
 
@@ -144,6 +146,7 @@ def _total(t: register_service.Totals, group: str | None = None) -> dict[str, ob
         "assets": t.assets,
         "cost": str(to_decimal(t.cost)),
         "accumulated_depreciation": str(to_decimal(t.accumulated)),
+        "accumulated": str(to_decimal(t.accumulated)),  # the name the schedule's periods use
         "book_value": str(to_decimal(t.book_value)),
     }
 
@@ -163,6 +166,7 @@ def _register_json(reg: register_service.Register) -> bytes:
                 "start": r.start.isoformat() if r.start else None,
                 "cost": str(money(r.cost)),
                 "accumulated_depreciation": str(money(r.accumulated)),
+                "accumulated": str(money(r.accumulated)),
                 "book_value": str(money(r.book_value)),
             }
             for r in reg.rows
@@ -175,15 +179,20 @@ def _register_json(reg: register_service.Register) -> bytes:
 
 
 def register(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     _user: ViewerDep,
     as_of: Annotated[date, Query(description="the register's date")],
-    format: Literal["json", "csv", "pdf"] = "json",
+    format: Literal["json", "csv", "pdf"] | None = None,
 ) -> Response:
     """Cost, accumulated depreciation and book value per asset at `as_of` (depreciation of
     the months ended by then), with totals and totals per category and home location; as
-    JSON, CSV (`format=csv`) or PDF (`format=pdf`)."""
+    JSON, CSV (`format=csv` or `Accept: text/csv`) or PDF (`format=pdf` or
+    `Accept: application/pdf`)."""
+    if format is None:
+        accept = request.headers.get("accept", "")
+        format = "csv" if "text/csv" in accept else "pdf" if "application/pdf" in accept else "json"
     reg = register_service.register_report(session, as_of, settings.depreciation_convention)
     name = f"register-{as_of.isoformat()}"
     if format == "csv":

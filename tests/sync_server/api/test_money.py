@@ -72,6 +72,7 @@ async def test_money_bad_values_are_422_never_5xx(server):
         {"usage": [{"date": "2024-01-01"}]},
         {"usage": [{"date": "2024-01-01", "units": "1", "reading": "2"}]},
         {"usage": [{"date": "2024-02-01", "reading": "9"}, {"date": "2024-03-01", "reading": "8"}]},
+        {"usage": [{"date": "9999-12-31", "units": "1"}]},
     ]
     for fields in bad:
         r = await server.client.patch("/api/v1/assets/M-1", json=fields, headers=admin)
@@ -134,6 +135,11 @@ async def test_depreciation_errors_name_what_is_missing(server):
     assert r.status_code == 404
     r = await server.client.get("/api/v1/assets/E-1/depreciation?period=week", headers=admin)
     assert r.status_code == 422
+    await _asset(server, admin, "E-2", **{**CLASSIC, "in_service_date": "9998-01-01"})
+    r = await server.client.get("/api/v1/assets/E-2/depreciation?period=month", headers=admin)
+    assert r.status_code == 422 and "9999" in r.json()["detail"]
+    r = await server.client.get("/api/v1/reports/register?as_of=9999-12-31", headers=admin)
+    assert r.status_code == 200
 
 
 async def test_units_of_production_from_recorded_usage(server):
@@ -210,6 +216,7 @@ async def test_register_at_a_date_with_totals_per_category_and_location(server):
         "assets": 3,
         "cost": "20500.00",
         "accumulated_depreciation": "9999.96",
+        "accumulated": "9999.96",
         "book_value": "10500.04",
     }
     by_category = {t["group"]: t["book_value"] for t in body["by_category"]}
@@ -229,6 +236,13 @@ async def test_register_at_a_date_with_totals_per_category_and_location(server):
     )
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert r.content.startswith(b"%PDF-") and r.content.rstrip().endswith(b"%%EOF")
+    r = await server.client.get(
+        "/api/v1/reports/register?as_of=2025-12-31", headers={**admin, "Accept": "text/csv"}
+    )
+    assert r.headers["content-type"].startswith("text/csv")
+    for edge in ("0001-01-01", "9999-12-31"):
+        r = await server.client.get(f"/api/v1/reports/register?as_of={edge}", headers=admin)
+        assert r.status_code == 200, (edge, r.text)
     for bad in ("as_of=yesterday", "as_of=2025-02-30", "", "as_of=2025-12-31&format=xls"):
         r = await server.client.get(f"/api/v1/reports/register?{bad}", headers=admin)
         assert r.status_code == 422, bad

@@ -337,3 +337,12 @@ def test_yearly_and_monthly_schedules_cover_the_same_days(b):
     total_m = sum((p.depreciation for p in months), Decimal(0))
     if b.disposed_on is None:
         assert total_y == total_m == b.cost - b.salvage
+
+
+def test_dates_near_the_end_of_the_calendar_are_refused_not_crashed():
+    with pytest.raises(DepreciationError, match="run past"):
+        Basis(cost=Decimal(100), start=date(9990, 1, 1), life_months=1200)
+    with pytest.raises(DepreciationError, match="run past"):
+        _truck((Usage(date(9999, 12, 31), units=Decimal(1)),))
+    b = _basis("10000", "1000", 5, "straight_line")
+    assert accumulated_at(b, date.max) == Decimal("9000.00")
