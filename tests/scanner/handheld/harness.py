@@ -12,18 +12,23 @@ import httpx
 
 from scanner.settings import load_station
 
+EPC_3 = "epc/E28011606000020A1B2C3D4E"
+EPC_NEXT_DOOR = "epc/E28011606000020A1B2C3D99"
 EXPECTED = {
     "WH1": [
         {"asset_tag": "AST-1", "name": "Drill", "location": "WH1", "keys": ["tag/AST-1"]},
         {"asset_tag": "AST-2", "name": "Ladder", "location": "WH1", "keys": ["tag/AST-2"]},
-        {"asset_tag": "AST-3", "name": "Pump", "location": "WH1-A", "keys": ["tag/AST-3"]},
+        {"asset_tag": "AST-3", "name": "Pump", "location": "WH1-A", "keys": ["tag/AST-3", EPC_3]},
     ]
 }
 SCOPES = {"WH1": ["WH1", "WH1-A"]}
 IDENTITIES = [
     {"key": f"tag/{a['asset_tag']}", **{k: a[k] for k in ("asset_tag", "name", "location")}}
     for a in EXPECTED["WH1"]
-] + [{"key": "tag/AST-9", "asset_tag": "AST-9", "name": "Forklift", "location": "YARD"}]
+] + [
+    {"key": "tag/AST-9", "asset_tag": "AST-9", "name": "Forklift", "location": "YARD"},
+    {"key": EPC_NEXT_DOOR, "asset_tag": "AST-10", "name": "Safe", "location": "WH2"},
+]
 
 
 class FakeServer:
@@ -81,6 +86,10 @@ def station_file(tmp_path: Path, sources: str, extra: str = "") -> Path:
 
 def wand(port: str) -> str:
     return f'[[sources]]\nprofile = "generic-serial-wand"\nport = "{port}"\n'
+
+
+def uhf(port: str) -> str:
+    return f'[[sources]]\nprofile = "sparkfun-m6e-nano"\nport = "{port}"\ndwell_s = 0.2\n'
 
 
 def load(path: Path) -> Any:

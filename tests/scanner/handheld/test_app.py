@@ -15,8 +15,18 @@ from scanner.handheld.app import AuditApp
 from scanner.handheld.station import HandheldStation
 from scanner.profiles import load_profile
 from scanner.sim.pty import PtyPair
+from scanner.sim.registry import simulator_factory
 from scanner.sim.wand import WandSim
-from tests.scanner.handheld.harness import FakeServer, load, station_file, wand
+from tests.scanner.drivers.uhf_harness import serving
+from tests.scanner.handheld.harness import (
+    EPC_3,
+    EPC_NEXT_DOOR,
+    FakeServer,
+    load,
+    station_file,
+    uhf,
+    wand,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -152,3 +162,33 @@ async def test_audit_screen_without_any_expected_list_offline_refuses(tmp_path, 
         await until(lambda: "No expected list" in str(app.query_one("#message").render()), pilot)
         assert app.controller.session is None
         await pilot.press("q")
+
+
+async def test_audit_screen_shows_a_weak_rfid_read_apart_without_a_bell(tmp_path, pty, server):
+    profile = load_profile("sparkfun-m6e-nano")  # weak_rssi_dbm = -65
+    with PtyPair() as uhf_pty:
+        reader = simulator_factory(profile.driver)(profile, uhf_pty, [], 100.0, seed=5)
+        config = load(station_file(tmp_path, wand(pty.path) + uhf(uhf_pty.path)))
+        app = AuditApp(HandheldStation(config, transport=httpx.MockTransport(server)))
+        sim = WandSim(load_profile("generic-serial-wand"), pty)
+        async with serving(reader), app.run_test() as pilot:
+            await started(app, pilot)
+            await sim.scan("LOC:WH1")
+            await until(lambda: counter(app, "found") == "0 of 3", pilot)
+            next_door, ours = EPC_NEXT_DOOR.removeprefix("epc/"), EPC_3.removeprefix("epc/")
+            reader.population.place(next_door, rssi=-80.0)  # through the wall
+            await pilot.pause(0.5)
+            reader.population.remove(next_door)  # walked past: the sighting closes
+            await until(lambda: counter(app, "weak") == "1", pilot)
+            reader.population.place(ours, rssi=-45.0)
+            await pilot.pause(0.5)
+            reader.population.remove(ours)
+            await until(lambda: counter(app, "found") == "1 of 3", pilot)
+            lines = scan_lines(app)
+            weak = [(text, style) for text, style in lines if text.startswith("weak")]
+            assert weak and "AST-10" in weak[0][0] and "blue" in weak[0][1]
+            assert (counter(app, "unexpected"), app.bells) == ("0", 0)  # not unexpected
+            await pilot.press("q")
+    tags = [e for e in server.of_type("sighting") if e["source"] == "rfid"]
+    assert {e["weak"] for e in tags if e["code"] == EPC_NEXT_DOOR[4:]} == {True}
+    assert {e["weak"] for e in tags if e["code"] == EPC_3[4:]} == {False}
