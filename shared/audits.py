@@ -17,7 +17,10 @@ No IO, no clock: everything comes in as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+import contextlib
+import gc
+import operator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -232,6 +235,20 @@ def _found_row(
     return row, scope is None or best.location in scope
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: building 100,000s of acyclic rows otherwise
+    triggers collection after collection (measured: about half the time). Refcounting still
+    frees everything; the collector's previous state is restored."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @dataclass
 class _Result:
     found: list[AssetRow]
@@ -247,20 +264,27 @@ def _classify_expected(
     seen: Mapping[str, list[AuditRead]],
     scope: Collection[str] | None,
 ) -> None:
+    # The hot loop (once per expected asset): rows are built with tuple.__new__, and the
+    # single strong read at the expected location, by far the common case, takes no calls.
+    new, missing, found = tuple.__new__, out.missing.append, out.found.append
     for tag, exp in by_tag.items():
         group = seen.get(tag)
         if group is None:
-            out.missing.append(AssetRow(tag, exp.location, None, None, 0, exp.name))
+            missing(new(AssetRow, (tag, exp.location, None, None, 0, exp.name)))
+            continue
+        if len(group) == 1 and not group[0].weak and group[0].location == exp.location:
+            read = group[0]
+            found(new(AssetRow, (tag, exp.location, read.location, read, 1, exp.name)))
             continue
         strong, weak = _split(group)
         if strong:
             row, moved = _found_row(exp, strong, scope)
-            out.found.append(row)
+            found(row)
             if moved:
                 out.relocated.append(row)
             continue
         best = _strongest(weak)
-        out.missing.append(AssetRow(tag, exp.location, None, None, 0, exp.name))
+        missing(AssetRow(tag, exp.location, None, None, 0, exp.name))
         out.weak.append(AssetRow(tag, exp.location, best.location, best, len(weak), exp.name))
 
 
@@ -284,8 +308,8 @@ def _classify_others(
             out.weak.append(AssetRow(tag, reg.location, best.location, best, len(weak), reg.name))
 
 
-def _by_asset(row: AssetRow) -> str:
-    return row.asset_tag
+_by_asset = operator.itemgetter(0)  # AssetRow.asset_tag, without a Python call per row
+_by_code = operator.itemgetter(0, 1)  # UnknownRow (code, key)
 
 
 def reconcile(
@@ -297,6 +321,16 @@ def reconcile(
     """Reconcile an audit. `registered` maps keys to assets for the reads whose key is not one
     of an expected asset's `keys` (a key mapping to an expected asset's tag counts for it).
     `scope` is the set of location codes the audit covers (None: do not check)."""
+    with paused_gc():
+        return _reconcile(expected, reads, registered, scope)
+
+
+def _reconcile(
+    expected: Iterable[ExpectedAsset],
+    reads: Iterable[AuditRead],
+    registered: Mapping[str, Registered],
+    scope: Collection[str] | None,
+) -> Reconciliation:
     by_tag, by_key = _key_index(expected)
     seen, unknown, info = _group(reads, by_key, registered)
     out = _Result([], [], [], [], [])
@@ -309,7 +343,7 @@ def reconcile(
         found=tuple(sorted(out.found, key=_by_asset)),
         missing=tuple(sorted(out.missing, key=_by_asset)),
         unexpected=tuple(sorted(out.unexpected, key=_by_asset)),
-        unknown_codes=tuple(sorted(unknown_rows, key=lambda r: (r.code, r.key))),
+        unknown_codes=tuple(sorted(unknown_rows, key=_by_code)),
         relocated=tuple(sorted(out.relocated, key=_by_asset)),
         weak=tuple(sorted(out.weak, key=_by_asset)),
         expected_count=len(by_tag),
@@ -325,5 +359,6 @@ __all__ = [
     "Registered",
     "UnknownRow",
     "evidence_json",
+    "paused_gc",
     "reconcile",
 ]

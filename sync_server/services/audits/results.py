@@ -4,8 +4,8 @@ the audit's reads, where the unexpected assets were expected), then the shared p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select
@@ -19,6 +19,7 @@ from shared.audits import (
     Reconciliation,
     Registered,
     UnknownRow,
+    paused_gc,
     reconcile,
 )
 from sync_server.models import Asset, Audit, AuditExpected, AuditLine, Event, Location
@@ -32,20 +33,43 @@ _LINE = AuditLine.__table__  # type: ignore[attr-defined]
 _LOC = Location.__table__  # type: ignore[attr-defined]
 ASSET_TYPES = ("sighting", "checkout", "checkin")
 _READ_COLS = (
-    _E.c.key, _E.c.code, _E.c.resolved_location, _E.c.source, _E.c.event_time, _E.c.device_id,
+    _E.c.key, _E.c.code, _E.c.resolved_location, _E.c.source,
+    _E.c.event_time, _E.c.device_id,
     _E.c.operator, _E.c.rssi, _E.c.read_count, _E.c.weak, _E.c.asset_id, _A.c.asset_tag,
     _A.c.name,
 )  # fmt: skip
 
 
-def load_expected(session: Session, audit_id: str) -> list[ExpectedAsset]:
-    """The audit's frozen expected list (matched to reads by asset, so no keys needed)."""
+def _raw_rows(session: Session, stmt: Any) -> Sequence[Any]:
+    # The driver's own tuples: SQLAlchemy's per-row wrapping and conversion cost more than the
+    # query on 100,000-row answers. Callers convert the few typed columns they need.
+    result = session.connection().execute(stmt)
+    try:
+        rows: Sequence[Any] = result.cursor.fetchall()
+    finally:
+        result.close()
+    return rows
+
+
+def _utc(value: Any) -> datetime:
+    # SQLite gives the stored text, PostgreSQL a naive datetime; both are UTC.
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return when.replace(tzinfo=UTC)
+
+
+def load_expected(
+    session: Session, audit_id: str, keys: Mapping[str, Sequence[str]] | None = None
+) -> list[ExpectedAsset]:
+    """The audit's frozen expected list; `keys` gives, per asset tag, the keys to match reads
+    by (the server passes the keys its reads resolved to, not every key of every asset)."""
     stmt = (
         select(_A.c.asset_tag, _X.c.location, _A.c.name)
         .select_from(_X.join(_A, _A.c.id == _X.c.asset_id))
         .where(_X.c.audit_id == audit_id)
     )
-    return [ExpectedAsset(t, (), loc, n) for t, loc, n in session.connection().execute(stmt)]
+    rows = _raw_rows(session, stmt)
+    got = keys or {}
+    return [ExpectedAsset(t, tuple(got.get(t, ())), loc, n) for t, loc, n in rows]
 
 
 def _reads_stmt(audit: Audit, codes: list[str], until: datetime) -> Any:
@@ -92,34 +116,37 @@ def _as_of_locations(session: Session, audit: Audit, asset_ids: set[int]) -> dic
     return out
 
 
+def _load_reads(
+    session: Session, audit: Audit, codes: list[str], now: datetime
+) -> tuple[list[AuditRead], dict[str, tuple[int, str, str]]]:
+    rows = _raw_rows(session, _reads_stmt(audit, codes, audit.closed_at or now))
+    reads = [
+        AuditRead(k, code, loc, src, _utc(t), dev, op, rssi, n, bool(weak))
+        for k, code, loc, src, t, dev, op, rssi, n, weak, _, _, _ in rows
+    ]
+    tags = {r[0]: (r[10], r[11], r[12]) for r in rows if r[10] is not None}
+    return reads, tags
+
+
 def live(session: Session, audit: Audit, now: datetime) -> Reconciliation:
     """Reconcile an open audit from the stored events (or a closing one, at `now`)."""
+    with paused_gc():  # loading 160,000 rows is as collector-bound as reconciling them
+        return _live(session, audit, now)
+
+
+def _live(session: Session, audit: Audit, now: datetime) -> Reconciliation:
     codes = core.scope(session, audit)
-    expected = load_expected(session, audit.id)
-    reads: list[AuditRead] = []
-    tags: dict[str, tuple[int, str, str]] = {}
-    for (
-        k,
-        code,
-        loc,
-        src,
-        t,
-        dev,
-        op,
-        rssi,
-        n,
-        weak,
-        aid,
-        tag,
-        name,
-    ) in session.connection().execute(_reads_stmt(audit, codes, audit.closed_at or now)):
-        reads.append(AuditRead(k, code, loc, src, t, dev, op, rssi, n, bool(weak)))
-        if aid is not None:
-            tags[k] = (aid, tag, name)
+    reads, tags = _load_reads(session, audit, codes, now)
+    by_tag: dict[str, list[str]] = {}
+    for key, (_, tag, _) in tags.items():
+        by_tag.setdefault(tag, []).append(key)
+    expected = load_expected(session, audit.id, by_tag)
     expected_tags = {e.asset_tag for e in expected}
-    others = {aid for aid, tag, _ in tags.values() if tag not in expected_tags}
-    where = _as_of_locations(session, audit, others)
-    registered = {k: Registered(tag, where.get(aid), name) for k, (aid, tag, name) in tags.items()}
+    others = {k: v for k, v in tags.items() if v[1] not in expected_tags}
+    where = _as_of_locations(session, audit, {aid for aid, _, _ in others.values()})
+    registered = {
+        k: Registered(tag, where.get(aid), name) for k, (aid, tag, name) in others.items()
+    }
     return reconcile(expected, reads, registered, set(codes))
 
 
