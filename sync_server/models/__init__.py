@@ -29,6 +29,7 @@ from sync_server.models.core import (
     WebSession,
 )
 from sync_server.models.interchange import ReadPointSteps
+from sync_server.models.maintenance import MaintenancePlan, WorkOrder, WorkOrderPart
 from sync_server.models.money import AssetUsage
 from sync_server.models.security import LoginThrottle
 
@@ -49,6 +50,7 @@ __all__ = [
     "IngestBatch",
     "Location",
     "LoginThrottle",
+    "MaintenancePlan",
     "Person",
     "ReadPoint",
     "ReadPointSteps",
@@ -56,4 +58,6 @@ __all__ = [
     "Stream",
     "User",
     "WebSession",
+    "WorkOrder",
+    "WorkOrderPart",
 ]

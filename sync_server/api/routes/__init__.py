@@ -12,6 +12,7 @@ def build_routers() -> list[APIRouter]:
         audits,
         epcis,
         labels,
+        maintenance,
         money,
         movements,
         register,
@@ -23,6 +24,7 @@ def build_routers() -> list[APIRouter]:
         sync.build_router(),
         money.build_router(),  # before assets: /assets/{tag:path} would take /depreciation
         labels.build_router(),
+        maintenance.build_router(),  # before assets, like money
         assets.build_router(),
         audits.build_router(),  # before register: /locations/{code}/expected
         epcis.build_router(),  # before register: /read-points/{code}/epcis-steps

@@ -1,0 +1,1 @@
+"""Maintenance: when a plan is due (pure, `due.py`)."""
