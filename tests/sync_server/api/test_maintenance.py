@@ -16,7 +16,7 @@ async def _setup(server) -> dict[str, str]:
     return admin
 
 
-async def _state(server, admin, tag: str, today: str) -> dict:
+async def _state(server, admin, tag: str, today: str):
     r = await server.client.get(f"/api/v1/assets/{tag}/maintenance?today={today}", headers=admin)
     assert r.status_code == 200, r.text
     return r.json()
