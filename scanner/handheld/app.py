@@ -10,7 +10,6 @@ scans costs one redraw, not one per scan.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 import time
@@ -102,7 +101,7 @@ class AuditApp(App[int]):
         Binding("l", "pick", "Pick location"),
         Binding("u", "undo", "Undo last scan"),
         Binding("f", "finish", "Finish audit"),
-        Binding("q", "quit_station", "Quit"),
+        Binding("q", "quit_station", "Quit (an open audit resumes next time)"),
     ]
 
     def __init__(self, station: HandheldStation) -> None:
@@ -135,6 +134,7 @@ class AuditApp(App[int]):
         """Start the station (drivers, sync, downloads) on this event loop."""
         self.query_one("#missing", DataTable).add_columns("missing", "name", "expected at")
         self.controller.on_change = self.changed
+        self.changed(None)  # a resumed audit shows at once
         self.run_worker(self._run_station(), name="station", exit_on_error=False)
 
     async def _run_station(self) -> None:
@@ -222,12 +222,8 @@ class AuditApp(App[int]):
         self.controller.finish()
 
     async def action_quit_station(self) -> None:
-        """Finish an open audit, stop the station (the outbox keeps what is unsent), quit."""
-        if self.controller.session is not None:
-            self.controller.finish()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(5.0):
-                    await self.controller.closed.wait()
+        """Stop the station (the outbox keeps what is unsent) and quit. An open audit stays
+        open on the station and is taken up again at the next start."""
         self.stop.set()
         for worker in self.workers:
             await worker.wait()

@@ -20,6 +20,8 @@ import itertools
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
 from scanner.events import EventDraft
 from scanner.protocols.control import OpenAudit
@@ -30,6 +32,7 @@ from shared.audits import (
     ExpectedAsset,
     Reconciliation,
     Registered,
+    evidence_json,
     reconcile,
 )
 from shared.identifiers import identify
@@ -99,6 +102,27 @@ def to_read(draft: EventDraft, device_id: str | None) -> AuditRead:
     )
 
 
+def read_to_json(read: AuditRead) -> dict[str, Any]:
+    """One audit read as JSON, for the station's audit journal."""
+    return {**evidence_json(read), "key": read.key}
+
+
+def read_from_json(data: dict[str, Any]) -> AuditRead:
+    """The inverse of `read_to_json`."""
+    return AuditRead(
+        key=data["key"],
+        code=data["code"],
+        location=data.get("location"),
+        source=data["source"],
+        observed_at=datetime.fromisoformat(data["observed_at"]),
+        device_id=data.get("device_id"),
+        operator=data.get("operator"),
+        rssi=data.get("rssi"),
+        read_count=data.get("read_count", 1),
+        weak=bool(data.get("weak")),
+    )
+
+
 class AuditSession:
     """The live state of one open audit on this station."""
 
@@ -147,6 +171,17 @@ class AuditSession:
         self.scans += 1
         self.notes.append(note)
         return note, released
+
+    def restore(self, reads: list[AuditRead]) -> None:
+        """Take back the scans a restarted station had already let out (none held)."""
+        for read in reads:
+            self.notes.append(self._note(read))
+            asset = self._expected_for(read.key)
+            if asset is not None:
+                self._touched[asset.asset_tag] = asset
+        self._reads.extend(reads)
+        self.scans += len(reads)
+        self._view = None
 
     def undo(self) -> ScanNote | None:
         """Take back the held scan (it never leaves the device); None when nothing is held."""

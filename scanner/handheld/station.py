@@ -22,8 +22,15 @@ from scanner.app import Agent
 from scanner.clock import mono_ns, wall_now
 from scanner.drivers.base import Driver
 from scanner.events import EventDraft, RawRead
-from scanner.handheld.session import AuditSession, LiveView, ScanNote
-from scanner.protocols.control import ControlLabels, Label
+from scanner.handheld.session import (
+    AuditSession,
+    LiveView,
+    ScanNote,
+    read_from_json,
+    read_to_json,
+    to_read,
+)
+from scanner.protocols.control import ControlLabels, Label, OpenAudit
 from scanner.queue.cache import ExpectedList, ReferenceCache
 from scanner.settings import StationConfig
 from scanner.sync.reference import Download, ReferenceSync
@@ -88,8 +95,8 @@ class AuditController:
         self.last: AuditSession | None = None
         self.message = "Scan a location label (LOC:...) or pick a location to start an audit."
         self.source_note = ""
-        self.closed = asyncio.Event()
         agent.settle_hook = self.settle
+        self._resume()
 
     # -- what the screen calls -------------------------------------------------------------
 
@@ -158,7 +165,7 @@ class AuditController:
             elif kind == "read" and not self._read_now(item, now):
                 _LOGGER.warning("stopping: %r needs the network to start an audit; dropped", item)
         if self.session is not None:
-            self._commit(self.session.release())
+            self._let_go(self.session.release())
 
     async def open(self, location: str, wall: Any, mono: int, source: Source) -> bool:
         """Open an audit at `location` once its expected list is at hand; False if it is not."""
@@ -183,7 +190,7 @@ class AuditController:
             device_id=self.agent.config.station.device_id,
             undo_window_s=self.settings.undo_window_s,
         )
-        self.closed.clear()
+        self.cache.save_open_audit(machine.audit.audit_id, location, expected)
         self.message = f"Auditing {location}: scan assets; f finishes, u undoes the last scan."
         self.on_change(None)
         return True
@@ -200,7 +207,7 @@ class AuditController:
         self._commit(self.session.release())
         self._commit(list(self.agent.machine.finish_audit(wall, mono, source).drafts))
         self.session.finished = True
-        self.closed.set()
+        self.cache.clear_open_audit()
         self.last, self.session = self.session, None
         live = self.last.live(0)
         self.message = (
@@ -251,12 +258,42 @@ class AuditController:
             self._commit([draft])
             return
         note, released = session.add(draft, now)
-        self._commit(released)
+        self._let_go(released)
         self.on_change(note)
 
     def _tick(self) -> None:
         if self.session is not None:
-            self._commit(self.session.due(time.monotonic()))
+            self._let_go(self.session.due(time.monotonic()))
+
+    def _let_go(self, drafts: list[EventDraft]) -> None:
+        """Scans leaving the hold: into the station's audit journal, then the outbox."""
+        session = self.session
+        for draft in drafts:
+            if session is not None and draft.audit_id == session.audit.audit_id:
+                read = to_read(draft, session.device_id)
+                self.cache.journal_read(session.audit.audit_id, read_to_json(read))
+        self._commit(drafts)
+
+    def _resume(self) -> None:
+        """Take up the audit a previous run left open (quit or crashed before finishing)."""
+        state = self.cache.open_audit()
+        if state is None:
+            return
+        audit_id, location, expected, journal = state
+        reads = [read_from_json(r) for r in journal]
+        machine = self.agent.machine
+        machine.audit = OpenAudit(audit_id, location)
+        machine.location = next((r.location for r in reversed(reads) if r.location), location)
+        self.session = AuditSession(
+            machine.audit,
+            expected,
+            self.cache.registered(),
+            device_id=self.agent.config.station.device_id,
+            undo_window_s=self.settings.undo_window_s,
+        )
+        self.session.restore(reads)
+        self.source_note = f"resumed; expected list from {_short(expected)}"
+        self.message = f"Resumed the audit of {location} ({len(reads)} scans): f finishes it."
 
     def _commit(self, drafts: list[EventDraft]) -> None:
         for draft in drafts:

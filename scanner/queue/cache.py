@@ -2,7 +2,9 @@
 location expects, kept on the device so an audit runs with no network (issue 9, offline first).
 
 A SQLite file of its own beside the outbox (the outbox's schema stays the outbox's). The sync
-side writes it (`scanner.sync.reference`), the handheld reads it; nothing here knows HTTP.
+side writes the downloads (`scanner.sync.reference`), the handheld reads them; nothing here
+knows HTTP. The handheld also keeps its open audit here (the expected list it started from and
+every scan it let out to the outbox), so a station that restarts mid-audit resumes it.
 Each download replaces the previous one whole, in one transaction, so a reader never sees half
 of two downloads. Payloads are the server's JSON as downloaded (`GET /api/v1/identities`,
 `GET /api/v1/locations/{code}/expected`).
@@ -36,6 +38,18 @@ CREATE TABLE IF NOT EXISTS expected (
     PRIMARY KEY (location, include_sublocations)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS open_audit (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    audit_id TEXT NOT NULL,
+    location TEXT NOT NULL,
+    expected TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_reads (
+    audit_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (audit_id, n)
+);
 """
 
 
@@ -136,6 +150,41 @@ class ReferenceCache:
         rows = self._conn.execute("SELECT DISTINCT location FROM expected ORDER BY location")
         return [r[0] for r in rows]
 
+    def save_open_audit(self, audit_id: str, location: str, expected: ExpectedList) -> None:
+        """Remember the audit this station has open and what it expects (one at a time)."""
+        body = json.dumps(_expected_json(expected), separators=(",", ":"))
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM audit_reads")
+            conn.execute(
+                "INSERT OR REPLACE INTO open_audit VALUES (1, ?, ?, ?)", (audit_id, location, body)
+            )
+
+    def journal_read(self, audit_id: str, read: dict[str, Any]) -> None:
+        """Append one scan of the open audit, as it went into the outbox."""
+        self._conn.execute(
+            "INSERT INTO audit_reads VALUES (?, "
+            "(SELECT coalesce(max(n), 0) + 1 FROM audit_reads WHERE audit_id = ?), ?)",
+            (audit_id, audit_id, json.dumps(read, separators=(",", ":"))),
+        )
+
+    def open_audit(self) -> tuple[str, str, ExpectedList, list[dict[str, Any]]] | None:
+        """The audit left open (id, location, expected list, its scans in order), or None."""
+        row = self._conn.execute("SELECT audit_id, location, expected FROM open_audit").fetchone()
+        if row is None:
+            return None
+        body = json.loads(row[2])
+        expected = _expected(row[1], True, body, body.get("fetched_at", ""))
+        reads = self._conn.execute(
+            "SELECT body FROM audit_reads WHERE audit_id = ? ORDER BY n", (row[0],)
+        )
+        return row[0], row[1], expected, [json.loads(r[0]) for r in reads]
+
+    def clear_open_audit(self) -> None:
+        """The audit is finished: forget it and its scans."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM open_audit")
+            conn.execute("DELETE FROM audit_reads")
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
@@ -191,3 +240,16 @@ def _expected(
         assets=assets,
         scope=tuple(scope) if isinstance(scope, list) else None,
     )
+
+
+def _expected_json(listed: ExpectedList) -> dict[str, Any]:
+    return {
+        "location": listed.location,
+        "as_of": listed.as_of,
+        "fetched_at": listed.fetched_at,
+        "scope": list(listed.scope) if listed.scope is not None else None,
+        "assets": [
+            {"asset_tag": a.asset_tag, "keys": list(a.keys), "location": a.location, "name": a.name}
+            for a in listed.assets
+        ],
+    }

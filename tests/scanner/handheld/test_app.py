@@ -192,3 +192,34 @@ async def test_audit_screen_shows_a_weak_rfid_read_apart_without_a_bell(tmp_path
     tags = [e for e in server.of_type("sighting") if e["source"] == "rfid"]
     assert {e["weak"] for e in tags if e["code"] == EPC_NEXT_DOOR[4:]} == {True}
     assert {e["weak"] for e in tags if e["code"] == EPC_3[4:]} == {False}
+
+
+async def test_audit_screen_quit_keeps_the_audit_open_and_the_next_start_resumes_it(
+    tmp_path, pty, server
+):
+    app, sim = make_app(tmp_path, pty, server)
+    async with app.run_test() as pilot:
+        await started(app, pilot)
+        await sim.scan("LOC:WH1")
+        await until(lambda: counter(app, "found") == "0 of 3", pilot)
+        await sim.scan("AST-1")
+        await sim.scan("NOBODY-KNOWS-ME")
+        await until(lambda: counter(app, "unknown_codes") == "1", pilot)
+        await pilot.press("q")  # the held scan goes out at the stop; the audit stays open
+    audit_id = server.of_type("audit_open")[0]["audit_id"]
+    assert not server.of_type("audit_close")
+    again, sim = make_app(tmp_path, pty, server)
+    async with again.run_test() as pilot:
+        await until(lambda: counter(again, "found") == "1 of 3", pilot)
+        assert counter(again, "unknown_codes") == "1"
+        assert "Resumed the audit of WH1" in str(again.query_one("#message", Static).render())
+        await started(again, pilot)
+        await sim.scan("AST-2")
+        await until(lambda: counter(again, "found") == "2 of 3", pilot)
+        await pilot.press("f")
+        await until(lambda: bool(server.of_type("audit_close")), pilot)
+        await pilot.press("q")
+    scans = [e for e in server.of_type("sighting") if e["audit_id"] == audit_id]
+    assert [e["code"] for e in scans] == ["AST-1", "NOBODY-KNOWS-ME", "AST-2"]
+    assert server.of_type("audit_close")[0]["code"] == audit_id
+    assert again.station.cache.path.exists()
