@@ -126,7 +126,7 @@ class AuditApp(App[int]):
                 yield Static(_counter(name, None), id=f"c-{name}", classes="counter")
         with Horizontal(id="body"):
             yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
-            yield RichLog(id="scans", max_lines=500, markup=False)
+            yield RichLog(id="scans", max_lines=500, markup=False, wrap=True, min_width=20)
         yield Static(self.controller.message, id="message")
         yield Footer()
 
@@ -196,9 +196,12 @@ class AuditApp(App[int]):
         rows = {r.asset_tag: r for r in view.missing_head} if view else {}
         for gone in self._missing_rows - rows.keys():
             table.remove_row(gone)
-        for tag in rows.keys() - self._missing_rows:
+        added = [tag for tag in rows if tag not in self._missing_rows]
+        for tag in added:
             row = rows[tag]
             table.add_row(tag, row.name or "", row.expected_location or "", key=tag)
+        if added and self._missing_rows:  # an undo brings a row back: keep the tag order
+            table.sort(next(iter(table.columns)))
         self._missing_rows = set(rows)
 
     def action_pick(self) -> None:

@@ -77,7 +77,7 @@ def scan_lines(app: AuditApp) -> list[tuple[str, str]]:
 
 async def test_audit_screen_location_label_opens_and_counters_follow_scans(tmp_path, pty, server):
     app, sim = make_app(tmp_path, pty, server)
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await started(app, pilot)
         await sim.scan("LOC:WH1")
         await until(lambda: counter(app, "found") == "0 of 3", pilot)
@@ -109,7 +109,7 @@ async def test_audit_screen_location_label_opens_and_counters_follow_scans(tmp_p
 
 async def test_audit_screen_undo_takes_back_the_held_scan_before_it_leaves(tmp_path, pty, server):
     app, sim = make_app(tmp_path, pty, server)
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await started(app, pilot)
         await sim.scan("LOC:WH1")
         await until(lambda: counter(app, "found") == "0 of 3", pilot)
@@ -132,7 +132,7 @@ async def test_audit_screen_undo_takes_back_the_held_scan_before_it_leaves(tmp_p
 
 async def test_audit_screen_offline_picks_a_cached_location_and_queues(tmp_path, pty, server):
     app, sim = make_app(tmp_path, pty, server)
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await started(app, pilot)
         await sim.scan("LOC:WH1")  # online once: the expected list is cached
         await until(lambda: counter(app, "found") == "0 of 3", pilot)
@@ -156,7 +156,7 @@ async def test_audit_screen_offline_picks_a_cached_location_and_queues(tmp_path,
 async def test_audit_screen_without_any_expected_list_offline_refuses(tmp_path, pty, server):
     server.up = False
     app, sim = make_app(tmp_path, pty, server)
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await started(app, pilot)
         await sim.scan("LOC:WH1")
         await until(lambda: "No expected list" in str(app.query_one("#message").render()), pilot)
@@ -171,7 +171,7 @@ async def test_audit_screen_shows_a_weak_rfid_read_apart_without_a_bell(tmp_path
         config = load(station_file(tmp_path, wand(pty.path) + uhf(uhf_pty.path)))
         app = AuditApp(HandheldStation(config, transport=httpx.MockTransport(server)))
         sim = WandSim(load_profile("generic-serial-wand"), pty)
-        async with serving(reader), app.run_test() as pilot:
+        async with serving(reader), app.run_test(size=(160, 40)) as pilot:
             await started(app, pilot)
             await sim.scan("LOC:WH1")
             await until(lambda: counter(app, "found") == "0 of 3", pilot)
@@ -198,7 +198,7 @@ async def test_audit_screen_quit_keeps_the_audit_open_and_the_next_start_resumes
     tmp_path, pty, server
 ):
     app, sim = make_app(tmp_path, pty, server)
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await started(app, pilot)
         await sim.scan("LOC:WH1")
         await until(lambda: counter(app, "found") == "0 of 3", pilot)
@@ -209,7 +209,7 @@ async def test_audit_screen_quit_keeps_the_audit_open_and_the_next_start_resumes
     audit_id = server.of_type("audit_open")[0]["audit_id"]
     assert not server.of_type("audit_close")
     again, sim = make_app(tmp_path, pty, server)
-    async with again.run_test() as pilot:
+    async with again.run_test(size=(160, 40)) as pilot:
         await until(lambda: counter(again, "found") == "1 of 3", pilot)
         assert counter(again, "unknown_codes") == "1"
         assert "Resumed the audit of WH1" in str(again.query_one("#message", Static).render())
