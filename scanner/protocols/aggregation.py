@@ -118,15 +118,20 @@ _Key = tuple[str, int | None]
 class Aggregator:
     """Turns raw RFID reads into sightings; `feed` and `tick` return the ones that closed."""
 
-    def __init__(self, config: AggregationConfig, antenna_roles: Mapping[int, Direction]) -> None:
+    def __init__(
+        self,
+        config: AggregationConfig,
+        antenna_roles: Mapping[int, Direction],
+        portal: Portal | None = None,
+    ) -> None:
         self.config = config
         self._windows: dict[_Key, _Window] = {}
-        self._portal = Portal(
+        self._portal = portal or Portal(
             antenna_roles,
             crossing_s=config.crossing_s,
-            # A gap of dwell_s without a read means the tag left that field, so silence on one
-            # side for dwell_s is the clear separation the portal needs.
-            separation_s=config.dwell_s,
+            # A sighting closes after dwell_s without a read; the same quiet on every antenna
+            # means the tag has left the portal and its passage can be judged whole.
+            settle_s=config.dwell_s,
         )
         self.accepted = 0
         self.dropped_below_floor = 0
@@ -141,13 +146,15 @@ class Aggregator:
         self.accepted += 1
         out: list[Sighting] = []
         key = (read.code, read.antenna)
+        # The portal hears of the read first: a window this read finds stale closes while the
+        # tag is plainly still here, so that sighting cannot complete a crossing.
+        self._portal.observe(read.code, read.antenna, now, read.rssi)
         window = self._windows.get(key)
         if window is not None:
             window = self._advance(key, window, now, out)
-        self._portal.observe(read.code, read.antenna, now)
         if window is None:
             if len(self._windows) >= MAX_OPEN_WINDOWS:
-                self._evict_stalest(out)
+                self._evict_stalest(now, out)
             window = self._windows[key] = _Window(read, now)
         window.add(read, now)
         return out
@@ -164,7 +171,7 @@ class Aggregator:
         """Close every window now (the agent is stopping); nothing read is left unreported."""
         out = self.tick(now)
         for key, window in list(self._windows.items()):
-            self._emit(key, window, out)
+            self._emit(key, window, now, out)
             del self._windows[key]
         return out
 
@@ -178,19 +185,19 @@ class Aggregator:
         """Apply the timers to one window; returns it if it stays open."""
         cfg = self.config
         if now - window.last_now >= cfg.dwell_s:
-            self._emit(key, window, out)
+            self._emit(key, window, now, out)
             del self._windows[key]
             return None
         if not window.present and now - window.opened >= cfg.max_window_s:
-            self._emit(key, window, out)
+            self._emit(key, window, now, out)
             window.present = True
             window.reported_at = now
         elif window.present and now - window.reported_at >= cfg.still_here_s:
-            self._emit(key, window, out)
+            self._emit(key, window, now, out)
             window.reported_at = now
         return window
 
-    def _emit(self, key: _Key, window: _Window, out: list[Sighting]) -> None:
+    def _emit(self, key: _Key, window: _Window, now: float, out: list[Sighting]) -> None:
         if window.count == 0:
             return
         epc, antenna = key
@@ -203,7 +210,7 @@ class Aggregator:
                 read_count=window.count,
                 rssi=window.peak,
                 mono_ns=window.last_mono_ns,
-                direction=self._portal.decide(epc, antenna, window.last_now),
+                direction=self._portal.decide(epc, antenna, now),
                 symbology=window.symbology,
             )
         )
@@ -211,7 +218,7 @@ class Aggregator:
         window.count = 0
         window.peak = None
 
-    def _evict_stalest(self, out: list[Sighting]) -> None:
+    def _evict_stalest(self, now: float, out: list[Sighting]) -> None:
         key = min(self._windows, key=lambda k: self._windows[k].last_now)
-        self._emit(key, self._windows[key], out)
+        self._emit(key, self._windows[key], now, out)
         del self._windows[key]

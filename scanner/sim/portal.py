@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,36 +74,6 @@ def crossing(start: float, inward: bool, speed: float = 1.0, far: float = 5.0) -
     """From far on one side to far on the other at `speed` m/s, starting at `start`."""
     a, b = (-far, far) if inward else (far, -far)
     return Trajectory(((start, a), (start + 2 * far / speed, b)))
-
-
-def portal_reads(
-    trajectories: Mapping[str, Trajectory],
-    door: DockDoor,
-    until: float,
-    *,
-    period_s: float = 0.05,
-    miss: float = 0.3,
-    max_gap_s: float = 0.3,
-    seed: int = 0,
-) -> Iterator[tuple[float, str, int]]:
-    """(time, epc, antenna) reads: each antenna reads each tag in its field every `period_s`
-    with probability 1 - `miss`, but never leaves a gap over `max_gap_s` (a working reader)."""
-    rng = random.Random(seed)
-    since: dict[tuple[str, int], float] = {}
-    steps = int(until / period_s) + 1
-    for step in range(steps):
-        t = step * period_s
-        for epc, path in trajectories.items():
-            visible = door.antennas(path.position(t))
-            for antenna in (OUT_ANTENNA, IN_ANTENNA):
-                key = (epc, antenna)
-                if antenna not in visible:
-                    since.pop(key, None)
-                    continue
-                last = since.setdefault(key, t)
-                if rng.random() >= miss or t - last >= max_gap_s - period_s:
-                    since[key] = t
-                    yield t, epc, antenna
 
 
 # Sets the antennas (and RSSI) a tag is seen on; no antennas = out of every field.

@@ -106,7 +106,7 @@ def test_aggregator_memory_bounded_after_tags_leave():
         agg.feed(_read(0.0, epc=f"{i:024X}", antenna=1 + i % 2), 0.0)
     assert agg.open_windows() == 500
     agg.tick(2.0)
-    agg.tick(30.0)
+    agg.tick(60.0)
     assert agg.open_windows() == 0
     assert len(agg._portal) == 0
 

@@ -64,11 +64,17 @@ async def test_dock_door_through_chafon_reader_gives_in_then_out():
     def sink(read: RawRead) -> None:
         sightings.extend(aggregator.feed(read, time.monotonic()))
 
+    async def ticking() -> None:  # as the agent's loop does
+        while True:
+            sightings.extend(aggregator.tick(time.monotonic()))
+            await asyncio.sleep(0.05)
+
     with PtyPair() as pty:
         sim = ChafonSim(pty, tags=[], rate=600, antennas=4, dialect="uhfreader288")
         driver = ChafonDriver(profile, source(pty.path), STATION)
         async with serving(sim):
             reading = asyncio.create_task(driver.run(sink))
+            ticks = asyncio.create_task(ticking())
             try:
                 scenario = dock_door_scenario(
                     place_on(sim.population), [PALLET], speed=4.0, pause_s=1.0, loops=1
@@ -80,6 +86,7 @@ async def test_dock_door_through_chafon_reader_gives_in_then_out():
                         await asyncio.sleep(0.05)
             finally:
                 reading.cancel()
+                ticks.cancel()
     for epc in PALLET:
         directions = [s.direction for s in sightings if s.epc == epc and s.direction]
         assert directions in (["in", "out"], ["in"], ["out"], [])  # never a wrong order
