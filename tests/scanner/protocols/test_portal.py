@@ -11,9 +11,11 @@ from scanner.sim.portal import Trajectory, crossing
 from scanner.sim.portal_field import PortalField, door_geometry
 from scanner.sim.portal_traffic import Cart, load, scene_reads
 
-GEOMETRIES = [door_geometry(1), door_geometry(2), door_geometry(3)]
+# Two antennas a side at least: with one, a tag parked in the door with the other side in a
+# multipath null reads exactly like one that went through (see the README's portal notes).
+GEOMETRIES = [door_geometry(2), door_geometry(3)]
 FAR = 7.5
-CLEAR_M = 0.25  # a tag this far past the door line is on that side of it
+CLEAR_M = 0.1  # a tag this far past the door line is on that side of it
 
 
 def _one(path: Trajectory, seed: int = 1, size: int = 1, per_side: int = 2) -> runs.Outcome:
@@ -128,7 +130,7 @@ def _transitions(path: Trajectory, dx: float, until: float) -> list[str]:
 _STEP = st.tuples(st.floats(0.0, 6.0), st.floats(-7.5, 7.5), st.floats(0.5, 3.5))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)  # 1,000 pass too: slow
 @given(
     st.lists(_STEP, min_size=1, max_size=6),
     st.integers(0, 2**16),
