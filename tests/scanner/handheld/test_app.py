@@ -11,6 +11,7 @@ import httpx
 import pytest
 from textual.widgets import DataTable, RichLog, Static
 
+from scanner.camera.corpus import render, write_video
 from scanner.handheld.app import AuditApp
 from scanner.handheld.station import HandheldStation
 from scanner.profiles import load_profile
@@ -223,3 +224,24 @@ async def test_audit_screen_quit_keeps_the_audit_open_and_the_next_start_resumes
     assert [e["code"] for e in scans] == ["AST-1", "NOBODY-KNOWS-ME", "AST-2"]
     assert server.of_type("audit_close")[0]["code"] == audit_id
     assert again.station.cache.path.exists()
+
+
+async def test_audit_screen_on_a_camera_station(tmp_path, server):
+    video = tmp_path / "desk.avi"
+    passes = [
+        (0.2, 0.9, render("LOC:WH1", "qr", 6)),
+        (1.2, 1.9, render("AST-2", "code128", 2)),
+        (2.2, 2.9, render("AST-9", "code128", 2)),
+    ]
+    write_video(video, passes, seconds=3.2)
+    camera = f'[[sources]]\nprofile = "generic-usb-camera"\ncamera = "{video}"\n'
+    config = load(station_file(tmp_path, camera))
+    app = AuditApp(HandheldStation(config, transport=httpx.MockTransport(server)))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(lambda: counter(app, "unexpected") == "1", pilot, within=30)
+        assert (counter(app, "found"), app.bells) == ("1 of 3", 1)
+        await pilot.press("f")
+        await until(lambda: bool(server.of_type("audit_close")), pilot)
+        await pilot.press("q")
+    scans = server.of_type("sighting")
+    assert [(e["code"], e["source"]) for e in scans] == [("AST-2", "camera"), ("AST-9", "camera")]
