@@ -263,6 +263,15 @@ def run_audit(config_path: Path) -> int:
     except (StationFileError, AgentError, OSError) as err:
         sys.stderr.write(f"cannot start the audit screen: {err}\n")
         return 2
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        station.cache.close()
+        station.agent.outbox.close()
+        sys.stderr.write(
+            "cannot start the audit screen: it needs a terminal. A station without a screen "
+            "audits with control labels: run `scanstation agent` and scan LOC:<code>, "
+            "CMD:AUDIT, the assets, then CMD:DONE.\n"
+        )
+        return 2
     return AuditApp(station).run() or 0
 
 

@@ -30,3 +30,21 @@ def test_audit_bad_station_file_is_a_clear_error(tmp_path: Path, capsys):
     assert run_audit(path) == 2
     err = capsys.readouterr().err
     assert "cannot start the audit screen" in err and "server" in err
+
+
+def test_audit_without_a_terminal_points_to_the_control_labels(tmp_path: Path):
+    (tmp_path / "device.token").write_text("tok\n")
+    path = tmp_path / "station.toml"
+    path.write_text(
+        '[station]\ndevice_id = "hh"\nserver = "http://127.0.0.1:9"\ntoken_file = "device.token"\n',
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "scanner", "audit", "--config", str(path)],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "needs a terminal" in out.stderr.decode() and "CMD:AUDIT" in out.stderr.decode()
