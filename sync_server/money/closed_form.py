@@ -189,23 +189,23 @@ def accumulated_cents(
 
 
 def units_accumulated_cents(
-    cost: int, salvage: int, expected: Fraction, used: Sequence[tuple[int, Fraction]], months: int
+    cost: int, salvage: int, expected: int, used: Sequence[tuple[int, int]], months: int
 ) -> int:
     """Accumulated depreciation, in cents, after the first `months` months of a units-of-
-    production schedule; `used` is (month index, units) per record, in date order (see
-    `depreciation.units_by_date`). The month that uses up `expected` takes the remainder."""
+    production schedule; `expected` and `used` ((month index, units) per record, in date order,
+    see `depreciation.units_by_date`) in the same unit (hundredths, say). The month that uses
+    up `expected` takes the remainder."""
     depreciable = cost - salvage
-    per_month: dict[int, Fraction] = {}
+    per_month: dict[int, int] = {}
     for month, units in used:
-        per_month[month] = per_month.get(month, Fraction(0)) + units
-    total, so_far = 0, Fraction(0)
+        per_month[month] = per_month.get(month, 0) + units
+    total = so_far = 0
     for month in sorted(per_month):
         if month >= months:
             break
         now = min(expected, so_far + per_month[month])
         if now == expected:
             return depreciable
-        share = depreciable * (now - so_far) / expected
-        total += _round(share.numerator, share.denominator)
+        total += _round(depreciable * (now - so_far), expected)
         so_far = now
     return min(total, depreciable)

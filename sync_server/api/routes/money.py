@@ -163,7 +163,7 @@ def _register_json(reg: register_service.Register) -> bytes:
                 "category": r.category,
                 "location": r.location,
                 "method": r.method,
-                "start": r.start.isoformat() if r.start else None,
+                "start": r.start,
                 "cost": str(money(r.cost)),
                 "accumulated_depreciation": str(money(r.accumulated)),
                 "accumulated": str(money(r.accumulated)),

@@ -17,22 +17,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from sync_server.models import AssetUsage
-from sync_server.money import closed_form
+from sync_server.money import closed_form, vectorised
 from sync_server.money.calendar import months_ended, months_started
 from sync_server.money.depreciation import (
     Basis,
     DepreciationError,
     Usage,
     accumulated_at,
-    units_by_date,
 )
 from sync_server.services.money.fields import DEFAULT_METHOD
 
@@ -43,7 +43,8 @@ _ROWS = text(
            CAST(ROUND(COALESCE(a.salvage_value, 0) * 100) AS BIGINT),
            a.purchase_date, a.in_service_date, a.useful_life_months,
            a.depreciation_method, a.depreciation_convention,
-           CAST(ROUND(a.expected_units * 100) AS BIGINT), a.disposal_date
+           CAST(ROUND(a.expected_units * 100) AS BIGINT), a.disposal_date,
+           CAST(COALESCE(a.in_service_date, a.purchase_date) AS TEXT)
     FROM asset a LEFT JOIN location l ON l.id = a.home_location_id
     WHERE a.purchase_cost IS NOT NULL
       AND ((a.purchase_date IS NULL AND a.in_service_date IS NULL)
@@ -80,14 +81,14 @@ class AssetRow(NamedTuple):
 
 
 class RegisterRow(NamedTuple):
-    """One asset on the register; amounts in cents."""
+    """One asset on the register; amounts in cents, `start` an ISO date."""
 
     asset_tag: str
     name: str
     category: str | None
     location: str | None
     method: str | None
-    start: date | None
+    start: str | None
     cost: int
     accumulated: int
     book_value: int
@@ -172,19 +173,41 @@ def fast_accumulated(
     conv = row.convention or convention
     if method == "units_of_production":
         assert row.expected_units is not None
-        try:
-            used = units_by_date(usage, start)
-        except DepreciationError:
-            return 0
+        used = _hundredths_used(usage, start)
+        if used is None:
+            return 0  # records that do not fit together: carried at cost, as the schedule
         months = [(max(0, months_started(start, on) - 1), units) for on, units in used]
-        expected = Fraction(row.expected_units, 100)
         ended = months_ended(start, as_of)
-        return closed_form.units_accumulated_cents(row.cost, row.salvage, expected, months, ended)
+        return closed_form.units_accumulated_cents(
+            row.cost, row.salvage, row.expected_units, months, ended
+        )
     if row.disposal_date is not None and conv == "half_year":
         return None
     assert row.life is not None
     months_done = months_ended(start, as_of)
     return closed_form.accumulated_cents(method, conv, row.life, row.cost, row.salvage, months_done)
+
+
+def _hundredths_used(usage: Sequence[Usage], start: date) -> list[tuple[date, int]] | None:
+    """`depreciation.units_by_date` in whole hundredths (the columns hold two places); None
+    where it would refuse the records."""
+    used: list[tuple[date, int]] = []
+    last = 0
+    for u in sorted(usage, key=lambda u: u.on):
+        if (u.units is None) == (u.reading is None):
+            return None
+        value = int((u.units if u.units is not None else u.reading or Decimal(0)).scaleb(2))
+        if value < 0:
+            return None
+        if u.units is not None:
+            used.append((u.on, value))
+        elif value < last:
+            return None
+        else:
+            if u.on > start:
+                used.append((u.on, value - last))
+            last = value
+    return used
 
 
 def schedule_accumulated(
@@ -219,26 +242,13 @@ def usage_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list
 def register_report(session: Session, as_of: date, default_convention: str) -> Register:
     """The register at `as_of` (see the module's rules), ordered by asset tag."""
     raw = session.execute(_ROWS, {"as_of": as_of}).all()
+    accumulated = _closed_form_many(raw, as_of, default_convention)
     units = [r[0] for r in raw if r[10] == "units_of_production"]
     usage = usage_by_asset(session, units) if units else {}
     out: list[RegisterRow] = []
-    accumulated_cents = closed_form.accumulated_cents
-    life_methods = _LIFE_METHODS
-    for r in raw:
-        cost, salvage, life, method = int(r[5]), int(r[6]), r[9], r[10] or DEFAULT_METHOD
-        start = _date(r[8] or r[7])
-        conv = r[11] or default_convention
-        if (
-            method in life_methods
-            and start is not None
-            and life is not None
-            and 1 <= life <= 1200
-            and 0 <= salvage <= cost
-            and (r[13] is None or conv != "half_year")
-        ):
-            months = months_ended(start, as_of)
-            acc = accumulated_cents(method, conv, life, cost, salvage, months)
-        else:  # units of production, a half-year disposal, or fields that do not fit
+    for i, r in enumerate(raw):
+        cost, acc = int(r[5]), accumulated[i]
+        if acc is None:  # units of production, a half-year disposal, or odd fields
             row = _asset_row(r)
             records = usage.get(row.id, ())
             fast = fast_accumulated(row, as_of, default_convention, records)
@@ -247,12 +257,47 @@ def register_report(session: Session, as_of: date, default_convention: str) -> R
                 if fast is None
                 else fast
             )
-        out.append(
-            RegisterRow(r[1], r[2], r[3], r[4], r[10] or (DEFAULT_METHOD if life else None),
-                        start, cost, acc, cost - acc)
-        )  # fmt: skip
+        method = r[10] or (DEFAULT_METHOD if r[9] else None)
+        out.append(RegisterRow(r[1], r[2], r[3], r[4], method, r[14], cost, acc, cost - acc))
     out.sort(key=_by_tag)
     return assemble(as_of, out)
+
+
+def _closed_form_many(
+    raw: Sequence[Sequence[Any]], as_of: date, default_convention: str
+) -> list[int | None]:
+    """Accumulated cents of every life-based asset, a numpy pass per (method, convention,
+    life); None for the rows left to the per-asset path."""
+    out: list[int | None] = [None] * len(raw)
+    if as_of == date.max:
+        return out
+    if not raw:
+        return out
+    columns = list(zip(*raw, strict=True))  # column-wise once: numpy builds from tuples fast
+    all_starts = np.array(columns[14], dtype="datetime64[D]")
+    all_cost = np.array(columns[5], dtype=np.int64)
+    all_salvage = np.array(columns[6], dtype=np.int64)
+    groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for i, r in enumerate(raw):
+        method, life, conv = r[10] or DEFAULT_METHOD, r[9], r[11] or default_convention
+        if (
+            method in _LIFE_METHODS and r[14] is not None and life is not None
+            and 1 <= life <= 1200 and 0 <= r[6] <= r[5] and (r[13] is None or conv != "half_year")
+        ):  # fmt: skip
+            groups[method, conv, life].append(i)
+    for (method, conv, life), rows in groups.items():
+        index = np.array(rows, dtype=np.int64)
+        cost, salvage = all_cost[index], all_salvage[index]
+        months = vectorised.months_ended_many(all_starts[index], as_of)
+        amounts = vectorised.accumulated_many(method, conv, life, cost, salvage, months)
+        if amounts is None:
+            amounts = np.array([
+                closed_form.accumulated_cents(method, conv, life, int(c), int(s), int(k))
+                for c, s, k in zip(cost, salvage, months, strict=True)
+            ], dtype=np.int64)  # fmt: skip
+        for i, amount in zip(rows, amounts.tolist(), strict=True):
+            out[i] = amount
+    return out
 
 
 def _by_tag(row: RegisterRow) -> str:
@@ -260,16 +305,27 @@ def _by_tag(row: RegisterRow) -> str:
 
 
 def assemble(as_of: date, rows: list[RegisterRow]) -> Register:
-    """The register of `rows`, totalled."""
-    groups: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    total = [0, 0, 0, 0]
-    for r in rows:
-        for sums in (total, groups[0, r.category or NO_GROUP], groups[1, r.location or NO_GROUP]):
-            sums[0] += 1
-            sums[1] += r.cost
-            sums[2] += r.accumulated
-            sums[3] += r.book_value
-    register = Register(as_of=as_of, rows=rows, totals=Totals(*total))
-    for (kind, name), sums in sorted(groups.items()):
-        (register.by_category if kind == 0 else register.by_location)[name] = Totals(*sums)
+    """The register of `rows`, totalled (integer sums: exact)."""
+    count = len(rows)
+    cost = np.fromiter((r.cost for r in rows), dtype=np.int64, count=count)
+    accumulated = np.fromiter((r.accumulated for r in rows), dtype=np.int64, count=count)
+    register = Register(as_of=as_of, rows=rows, totals=_sums(cost, accumulated))
+    groups = (("category", register.by_category), ("location", register.by_location))
+    for attribute, target in groups:
+        names: dict[str, int] = {}
+        index = np.fromiter(
+            (names.setdefault(getattr(r, attribute) or NO_GROUP, len(names)) for r in rows),
+            dtype=np.int64,
+            count=count,
+        )
+        for name, i in sorted(names.items()):
+            chosen = index == i
+            target[name] = _sums(cost[chosen], accumulated[chosen])
     return register
+
+
+def _sums(cost: npt.NDArray[np.int64], accumulated: npt.NDArray[np.int64]) -> Totals:
+    # Python ints: a register's total may pass what int64 holds.
+    total_cost = sum(cost.tolist())
+    total_acc = sum(accumulated.tolist())
+    return Totals(len(cost), total_cost, total_acc, total_cost - total_acc)

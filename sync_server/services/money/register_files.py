@@ -38,7 +38,7 @@ def register_csv(register: Register) -> str:
         w.writerow(
             (
                 r.asset_tag, r.name, r.category or "", r.location or "", r.method or "",
-                r.start.isoformat() if r.start else "", _money(r.cost), _money(r.accumulated),
+                r.start or "", _money(r.cost), _money(r.accumulated),
                 _money(r.book_value),
             )
         )  # fmt: skip
@@ -93,7 +93,7 @@ def _asset_lines(register: Register) -> Iterable[tuple[str, ...]]:
     for r in register.rows:
         yield (
             r.asset_tag, r.name, r.category or "", r.location or "", r.method or "",
-            r.start.isoformat() if r.start else "", _money(r.cost), _money(r.accumulated),
+            r.start or "", _money(r.cost), _money(r.accumulated),
             _money(r.book_value),
         )  # fmt: skip
     t = register.totals
