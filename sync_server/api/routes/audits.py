@@ -146,11 +146,13 @@ def list_audits(
     _user: ViewerDep,
     status: Literal["open", "closed"] | None = None,
     location: Annotated[str | None, Query(max_length=128)] = None,
+    asset: Annotated[str | None, Query(max_length=128)] = None,
 ) -> list[AuditOut]:
-    """Audits, newest first; closed ones carry their result's counts."""
+    """Audits, newest first; closed ones carry their result's counts. `asset` keeps the audits
+    that asset took part in (expected by it or read in it)."""
     return [
         audit_out(a, core.location_code(session, a), results.stored_counts(session, a))
-        for a in core.list_audits(session, status, location)
+        for a in core.list_audits(session, status, location, asset)
     ]
 
 

@@ -15,10 +15,10 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
-from sync_server.models import Audit, AuditExpected, Location
+from sync_server.models import Audit, AuditExpected, Event, Location
 from sync_server.services import Conflict, NotFound
 from sync_server.services.audits import expected as exp
-from sync_server.services.registry import get_location
+from sync_server.services.registry import get_asset, get_location
 
 _LOGGER = logging.getLogger(__name__)
 OPEN, CLOSED = "open", "closed"
@@ -148,14 +148,25 @@ def require_open(audit: Audit) -> None:
 
 
 def list_audits(
-    session: Session, status: str | None = None, location: str | None = None
+    session: Session,
+    status: str | None = None,
+    location: str | None = None,
+    asset: str | None = None,
 ) -> list[Audit]:
-    """Audits, newest first, optionally only open/closed ones or one location's."""
+    """Audits, newest first, optionally only open/closed ones, one location's, or those an
+    asset took part in (expected by it, or read in it)."""
     stmt = sm_select(Audit)
     if status is not None:
         stmt = stmt.where(Audit.status == status)
     if location is not None:
         stmt = stmt.where(Audit.location_id == get_location(session, location).id)
+    if asset is not None:
+        aid = get_asset(session, asset).id
+        expecting = select(col(AuditExpected.audit_id)).where(col(AuditExpected.asset_id) == aid)
+        reading = select(col(Event.audit_id)).where(
+            col(Event.asset_id) == aid, col(Event.audit_id).is_not(None)
+        )
+        stmt = stmt.where(col(Audit.id).in_(expecting.union(reading)))
     return list(session.exec(stmt.order_by(col(Audit.opened_at).desc())).all())
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.sync_server.api import audit_world as world
 from tests.sync_server.api.audit_world import TRUTH
-from tests.sync_server.conftest import batch, bearer
+from tests.sync_server.conftest import T0, batch, bearer, event
 
 
 async def _open(server: Any, admin: dict[str, str], **body: Any) -> dict[str, Any]:
@@ -196,3 +196,81 @@ async def test_audits_location_expected_and_identities(server):
     }
     assert ids["tag/A4"]["asset_tag"] == "A4" and ids["tag/A4"]["location"] == "OFFICE"
     assert ids["01/80614141123458/21/6789"]["asset_tag"] == "A6"
+
+
+async def test_audits_fixed_readers_in_scope_count_when_asked(server):
+    from datetime import UTC, datetime, timedelta
+
+    admin = await world.build(server)
+    r = await server.client.post(
+        "/api/v1/read-points", json={"code": "CEIL-A", "location": "WH1-A"}, headers=admin
+    )
+    assert r.status_code == 201
+    with_fixed = await _open(server, admin, include_fixed_readers=True)
+    without = await _open(server, admin)
+    assert with_fixed["include_fixed_readers"] is True
+    seen = datetime.now(UTC) + timedelta(seconds=1)
+    reads = [
+        event(1, "A1", read_point="CEIL-A", observed_at=seen.isoformat()),
+        event(2, "A4", read_point="CEIL-A", observed_at=seen.isoformat()),
+        event(3, "A5", read_point="CEIL-A", observed_at="2020-01-01T00:00:00Z"),  # before it
+    ]
+    await world.sync(server, server.enroll("ceiling"), "ceiling", reads)
+    rec = (
+        await server.client.get(f"/api/v1/audits/{with_fixed['id']}/reconciliation", headers=admin)
+    ).json()
+    assert rec["found"] == ["A1"] and rec["unexpected"] == ["A4"]
+    assert rec["details"]["found"][0]["evidence"]["device_id"] == "ceiling"
+    rec = (
+        await server.client.get(f"/api/v1/audits/{without['id']}/reconciliation", headers=admin)
+    ).json()
+    assert rec["found"] == [] and rec["unexpected"] == []
+
+
+async def test_audits_offline_expected_is_as_of_the_open_time(server):
+    from datetime import timedelta
+
+    admin = await world.build(server)
+    token = server.enroll("other")
+    # Before the audit opened (T0+5 s), A4 came into WH1-A and A1 left for the office;
+    # afterwards A5 left too: the audit still expects A5, not A1, and A4 as expected.
+    moves = [
+        event(1, "A4", location="WH1-A", observed_at=(T0 - timedelta(hours=1)).isoformat()),
+        event(2, "A1", location="OFFICE", observed_at=(T0 - timedelta(hours=1)).isoformat()),
+        event(3, "A5", location="OFFICE", observed_at=(T0 + timedelta(hours=1)).isoformat()),
+    ]
+    await world.sync(server, token, "other", moves)
+    audit_id, events = world.offline_audit()
+    await world.sync(server, server.enroll("hh-9"), "hh-9", events)
+    r = await server.client.get(f"/api/v1/audits/{audit_id}/expected", headers=admin)
+    assert [a["asset_tag"] for a in r.json()["assets"]] == ["A2", "A3", "A4", "A5", "A6"]
+    rec = (
+        await server.client.get(f"/api/v1/audits/{audit_id}/reconciliation", headers=admin)
+    ).json()
+    assert rec["found"] == ["A2", "A4", "A6"] and rec["unexpected"] == ["A1"]
+    assert rec["missing"] == ["A3", "A5"]
+    unexpected = rec["details"]["unexpected"][0]
+    assert unexpected["expected_location"] == "OFFICE"  # as of the open, not its own reads
+
+
+async def test_audits_list_filters_by_status_location_and_asset(server):
+    admin = await world.build(server)
+    first = await _open(server, admin)
+    second = await _open(server, admin, location="OFFICE")
+    await world.sync(server, server.enroll("hh-1"), "hh-1", world.walk(first["id"]))
+    await server.client.post(f"/api/v1/audits/{first['id']}/close", headers=admin)
+
+    async def ids(**params: str) -> list[str]:
+        r = await server.client.get("/api/v1/audits", params=params, headers=admin)
+        assert r.status_code == 200, r.text
+        return [a["id"] for a in r.json()]
+
+    assert set(await ids()) == {first["id"], second["id"]}
+    assert await ids(status="open") == [second["id"]]
+    assert await ids(location="WH1") == [first["id"]]
+    assert set(await ids(asset="A4")) == {first["id"], second["id"]}  # read in one, expected
+    assert await ids(asset="A1") == [first["id"]]
+    closed = (await server.client.get("/api/v1/audits?status=closed", headers=admin)).json()
+    assert closed[0]["counts"]["found"] == 3
+    r = await server.client.get("/api/v1/audits", params={"asset": "NOPE"}, headers=admin)
+    assert r.status_code == 404
