@@ -115,7 +115,7 @@ def simulate(
         bool,
         typer.Option(
             "--dock-door",
-            help="RFID: move the tags in pallets through a portal (antenna 1 out, 2 in).",
+            help="RFID: drive the tags in pallets through a portal (antennas 1, 3 out; 2, 4 in).",
         ),
     ] = False,
 ) -> None:

@@ -133,7 +133,8 @@ def _epc(asset: demo_data.DemoAsset) -> str:
 
 
 def _start_portal(children: _Children, work: Path, url: str, db: str) -> None:
-    """A dock door: a 4-port reader with antenna 1 outside and 2 inside, pallets crossing."""
+    """A dock door: a 4-port reader with antennas 1 and 3 outside, 2 and 4 inside, loads
+    driving through it at forklift speeds in the simulator's physical portal model."""
     portal = _cli_json(
         ["device", "enroll", "dock3-portal", "--read-point", "WH1-DOCK3", "--json", "--db", db]
     )
@@ -156,7 +157,7 @@ def _start_portal(children: _Children, work: Path, url: str, db: str) -> None:
     )
     sources = (
         f'[[sources]]\nprofile = "{PORTAL_PROFILE}"\nport = "{_first_line(sim.stdout)}"\n'
-        'antennas = { 1 = "out", 2 = "in" }\n'
+        'antennas = { 1 = "out", 2 = "in", 3 = "out", 4 = "in" }\n'
     )
     station = _station_file(work, "dock3-portal", url, sources, 'read_point = "WH1-DOCK3"')
     children.start("agent-portal", ["agent", "--config", str(station)])

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.profiles import ProfileError, load_profile
-from scanner.sim.portal import dock_door_scenario, place_on
+from scanner.sim.dock_traffic import dock_door_traffic
+from scanner.sim.portal import place_on
 from scanner.sim.pty import PtyPair
 from scanner.sim.registry import SimulatorError, simulator_factory
 
@@ -24,8 +25,8 @@ def run_simulator(
 ) -> int:
     """Print the pty path as the first stdout line, then serve until killed; 2 on bad input.
 
-    With `dock_door`, an RFID simulator's tags start out of the field and move through a
-    two-antenna portal in pallets (antenna 1 outside, 2 inside), in and out, forever."""
+    With `dock_door`, an RFID simulator's tags start out of the field and drive through a
+    portal in pallets (antennas 1 and 3 outside, 2 and 4 inside), in and out, forever."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     try:
         device = load_profile(profile)
@@ -51,14 +52,15 @@ def run_simulator(
 
 
 async def _serve_dock_door(sim: Any, codes: list[str]) -> None:
-    """Serve while pallets of `codes` (eight tags each) cross the portal."""
+    """Serve while pallets of `codes` (eight tags each) drive through a portal with two
+    antennas a side, in the physical model's fields (antennas 1 and 3 out, 2 and 4 in)."""
     place = place_on(sim.population)
     for epc in codes:
         place(epc, (), 0.0)
     pallets = [codes[i : i + PALLET_SIZE] for i in range(0, len(codes), PALLET_SIZE)]
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(sim.serve())
-        tasks.create_task(dock_door_scenario(place, pallets))
+        tasks.create_task(dock_door_traffic(place, pallets))
 
 
 def _read_tags(path: Path) -> list[str]:
