@@ -25,6 +25,8 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data.", no_args_is_help=True)
 app.add_typer(device_app, name="device")
 app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="Issue and revoke a user's API tokens.", no_args_is_help=True)
+user_app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 
 DbOpt = Annotated[
@@ -149,21 +151,107 @@ def device_revoke(
     raise typer.Exit(revoke_device(db, device_id))
 
 
+NameArg = Annotated[str, typer.Argument(help="The user's login name.")]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def _read_password() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @user_app.command("add")
 def user_add(
-    name: Annotated[str, typer.Argument(help="The user's login name.")],
+    name: NameArg,
     role: Annotated[str, typer.Option(help="admin, auditor or viewer.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    password_stdin: PasswordStdin = False,
+    token_only: Annotated[
+        bool,
+        typer.Option(
+            "--token-only", help="No password: the user can only use API tokens, not sign in."
+        ),
     ] = False,
     db: DbOpt = DEFAULT_DB,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a user and print an API token for it."""
+    """Create a user and print an API token for it. A password (at least 12 characters, not a
+    common one) comes from --password-stdin; --token-only makes a user without one."""
     from sync_server.commands import add_user
 
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if password_stdin and token_only:
+        raise typer.BadParameter("give --password-stdin or --token-only, not both")
+    if not password_stdin and not token_only:
+        typer.echo(f"note: {name} gets no password (token only); say --token-only", err=True)
+    password = _read_password() if password_stdin else None
     raise typer.Exit(add_user(db, name, role, password, as_json))
+
+
+@user_app.command("list")
+def user_list(db: DbOpt = DEFAULT_DB, as_json: JsonOpt = False) -> None:
+    """List users with their role, state and API tokens (expiry, last use)."""
+    from sync_server.user_commands import list_users
+
+    raise typer.Exit(list_users(db, as_json))
+
+
+@user_app.command("disable")
+def user_disable(name: NameArg, db: DbOpt = DEFAULT_DB) -> None:
+    """Disable a user: their sessions end and their API tokens are revoked at once."""
+    from sync_server.user_commands import set_disabled
+
+    raise typer.Exit(set_disabled(db, name, True))
+
+
+@user_app.command("enable")
+def user_enable(name: NameArg, db: DbOpt = DEFAULT_DB) -> None:
+    """Enable a disabled user again (their password works; tokens must be issued anew)."""
+    from sync_server.user_commands import set_disabled
+
+    raise typer.Exit(set_disabled(db, name, False))
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: NameArg, password_stdin: PasswordStdin = False, db: DbOpt = DEFAULT_DB
+) -> None:
+    """Set a user's password (read from standard input, or asked for); their sessions end."""
+    from sync_server.user_commands import change_password
+
+    if password_stdin:
+        password = _read_password()
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    raise typer.Exit(change_password(db, name, password))
+
+
+@token_app.command("new")
+def user_token_new(
+    name: NameArg,
+    expires_in: Annotated[
+        str | None, typer.Option(help="Lifetime such as 90m, 12h, 30d or 2w (default: none).")
+    ] = None,
+    db: DbOpt = DEFAULT_DB,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue a new API token for a user (shown once)."""
+    from sync_server.user_commands import new_token
+
+    raise typer.Exit(new_token(db, name, expires_in, as_json))
+
+
+@token_app.command("revoke")
+def user_token_revoke(
+    name: NameArg,
+    token_id: Annotated[
+        int | None, typer.Option("--id", help="The token to revoke (default: all of them).")
+    ] = None,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Revoke one API token of a user (--id, from `user list`) or all of them."""
+    from sync_server.user_commands import revoke_token
+
+    raise typer.Exit(revoke_token(db, name, token_id))
 
 
 @import_app.command("assets")

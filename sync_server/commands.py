@@ -140,19 +140,21 @@ def revoke_device(db: str, device_id: str) -> int:
 
 
 def add_user(db: str, name: str, role: str, password: str | None, as_json: bool) -> int:
-    """Create a user (optionally with a password) and print an API token for it."""
+    """Create a user and print an API token for it. With a password (policy-checked) the user
+    can also sign in to the web UI; without one (`--token-only`) only the token works."""
 
     def create(session: Session) -> str:
-        user = auth.add_user(session, name, role, password or None)
+        user = auth.add_user(session, name, role, password)
         return auth.create_api_token(session, user)
 
     token = _run(db, create)
     if token is None:
         return 1
     if as_json:
-        _out(json.dumps({"user": name, "api_token": token}))
+        _out(json.dumps({"user": name, "api_token": token, "token_only": password is None}))
     else:
-        _out(f"user {name} ({role}) created; API token (shown once):")
+        kind = "token only: no web sign-in" if password is None else "with a password"
+        _out(f"user {name} ({role}, {kind}) created; API token (shown once):")
         _out(token)
     return 0
 

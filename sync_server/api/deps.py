@@ -3,19 +3,24 @@ person auth (API token or web session cookie) and role checks."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from sync_server.db import writer
 from sync_server.models import User
-from sync_server.services import Forbidden, Unauthorized, auth
+from sync_server.services import Forbidden, Unauthorized, auth, users
 from sync_server.settings import ServerSettings
 
+_LOGGER = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 CSRF_HEADER = "X-CSRF-Token"
 
 
@@ -79,7 +84,8 @@ def current_user(request: Request, session: SessionDep) -> User:
     if token is not None:
         user = auth.user_for_api_token(session, token)
         if user is None:
-            raise Unauthorized("unknown or revoked API token")
+            raise Unauthorized("unknown, expired or revoked API token")
+        _note_token_use(request, session, token)
         return user
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     if cookie:
@@ -91,6 +97,21 @@ def current_user(request: Request, session: SessionDep) -> User:
                     raise Forbidden(f"missing or wrong {CSRF_HEADER} header for this session")
             return user
     raise Unauthorized("sign in or send an API token (Authorization: Bearer <token>)")
+
+
+def _note_token_use(request: Request, session: Session, token: str) -> None:
+    """Keep the token's `last_used_at` (at most once a minute). A writing request does it in
+    its own transaction; a reading one in a short separate one, and skips it when busy."""
+    now = auth.utcnow()
+    if request.method not in SAFE_METHODS:
+        users.touch_api_token(session, token, now, TOKEN_TOUCH_EVERY)
+        return
+    try:
+        with Session(writer(get_engine(request))) as side:
+            if users.touch_api_token(side, token, now, TOKEN_TOUCH_EVERY):
+                side.commit()
+    except OperationalError:
+        _LOGGER.info("database busy: token last-use time not updated this time")
 
 
 UserDep = Annotated[User, Depends(current_user)]

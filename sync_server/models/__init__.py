@@ -31,7 +31,7 @@ from sync_server.models.core import (
 from sync_server.models.interchange import ReadPointSteps
 from sync_server.models.maintenance import MaintenancePlan, WorkOrder, WorkOrderPart
 from sync_server.models.money import AssetUsage
-from sync_server.models.security import LoginThrottle
+from sync_server.models.security import LoginThrottle, ServerSecret
 
 __all__ = [
     "ApiToken",
@@ -55,6 +55,7 @@ __all__ = [
     "ReadPoint",
     "ReadPointSteps",
     "RejectedEvent",
+    "ServerSecret",
     "Stream",
     "User",
     "WebSession",

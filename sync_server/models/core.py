@@ -122,6 +122,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=128)
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=_ts())
+    expires_at: datetime | None = Field(default=None, sa_column=_ts())
+    last_used_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class WebSession(SQLModel, table=True):

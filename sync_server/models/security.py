@@ -1,4 +1,5 @@
-"""Security bookkeeping shared by every server process: sign-in throttling counters."""
+"""Security bookkeeping shared by every server process: sign-in throttling counters and the
+secret that binds the sign-in form to its pre-session."""
 
 from __future__ import annotations
 
@@ -21,3 +22,10 @@ class LoginThrottle(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # When the row can be forgotten: the window's end, or the lockout's end if later.
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class ServerSecret(SQLModel, table=True):
+    """A random secret shared by every server process (made once, on first start)."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=128)

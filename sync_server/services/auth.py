@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from shared.wire import DEVICE_ID_PATTERN
 from sync_server.models import ApiToken, Device, User, WebSession
 from sync_server.services import Conflict, InvalidInput, NotFound
+from sync_server.services.password_policy import check_password_policy
 
 ROLES = ("admin", "auditor", "viewer")
 SESSION_COOKIE = "scanstation_session"
@@ -142,17 +143,20 @@ def device_for_token(session: Session, token: str) -> Device | None:
 def add_user(
     session: Session, name: str, role: str, password: str | None = None, now: datetime | None = None
 ) -> User:
-    """Create a user with `role` (admin, auditor or viewer); 409 if the name is taken."""
+    """Create a user with `role` (admin, auditor or viewer); 409 if the name is taken. Without
+    a password the user can only use API tokens; a password must meet the policy (422)."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if not _USER_NAME.fullmatch(name):
         raise InvalidInput(f"user name {name!r} must be 1-128 of A-Z a-z 0-9 . _ @ -")
+    if password is not None:
+        check_password_policy(password, name)
     if session.exec(select(User).where(User.name == name)).first() is not None:
         raise Conflict(f"user {name!r} already exists")
     user = User(
         name=name,
         role=role,
-        password_hash=hash_password(password) if password else None,
+        password_hash=hash_password(password) if password is not None else None,
         created_at=now or utcnow(),
     )
     session.add(user)
@@ -161,23 +165,33 @@ def add_user(
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Replace the user's password."""
+    """Replace the user's password; it must meet the policy (422)."""
+    check_password_policy(password, user.name)
     user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
 
 
-def create_api_token(session: Session, user: User, now: datetime | None = None) -> str:
-    """A new API token for `user` (returned once; only its hash is kept)."""
+def create_api_token(
+    session: Session, user: User, now: datetime | None = None, expires_at: datetime | None = None
+) -> str:
+    """A new API token for `user` (returned once; only its hash is kept), valid until
+    `expires_at` (None: until revoked)."""
     assert user.id is not None
     token = new_token()
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now or utcnow()))
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        created_at=now or utcnow(),
+        expires_at=expires_at,
+    )
+    session.add(row)
     session.flush()
     return token
 
 
-def user_for_api_token(session: Session, token: str) -> User | None:
-    """The enabled user holding the unrevoked API `token`, or None."""
+def api_token_for(session: Session, token: str, now: datetime | None = None) -> ApiToken | None:
+    """The live API token row for `token` (not revoked, not expired, its user enabled)."""
     row = session.exec(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
@@ -186,9 +200,16 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     if row is None:
         return None
     user, api_token = row
-    if api_token.revoked_at is not None or user.disabled:
+    expired = api_token.expires_at is not None and api_token.expires_at <= (now or utcnow())
+    if api_token.revoked_at is not None or user.disabled or expired:
         return None
-    return user
+    return api_token
+
+
+def user_for_api_token(session: Session, token: str, now: datetime | None = None) -> User | None:
+    """The enabled user holding the live API `token`, or None."""
+    api_token = api_token_for(session, token, now)
+    return None if api_token is None else session.get(User, api_token.user_id)
 
 
 @dataclass(frozen=True)
@@ -233,7 +254,8 @@ def authenticate_user(session: Session, name: str, password: str) -> User | None
     user = session.get(User, candidate.user_id)
     assert user is not None and user.password_hash is not None
     if needs_rehash(user.password_hash):
-        set_password(session, user, password)
+        user.password_hash = hash_password(password)  # the same password: no policy check
+        session.add(user)
     return user
 
 

@@ -62,7 +62,7 @@ def test_commands_enroll_twice_or_bad_name_fails_cleanly(db_url):
 async def test_commands_user_add_with_password_stdin_prints_a_working_api_token(db_url):
     code, out, _ = _invoke(
         "user", "add", "ada", "--role", "auditor", "--password-stdin", "--db", db_url, "--json",
-        stdin="s3cret pw\nignored\n",
+        stdin="s3cret pw, long enough\nignored\n",
     )  # fmt: skip
     assert code == 0
     created = json.loads(out)
@@ -74,7 +74,7 @@ async def test_commands_user_add_with_password_stdin_prints_a_working_api_token(
 
     engine = make_engine(db_url)
     with Session(engine) as s:
-        assert auth.authenticate_user(s, "ada", "s3cret pw") is not None
+        assert auth.authenticate_user(s, "ada", "s3cret pw, long enough") is not None
         assert auth.user_for_api_token(s, created["api_token"]) is not None
     engine.dispose()
     code, _, err = _invoke("user", "add", "bob", "--role", "root", "--db", db_url)

@@ -43,7 +43,7 @@ def test_enroll_device_rejects_bad_and_duplicate_names(session):
 def test_users_roles_and_api_tokens(session):
     with pytest.raises(InvalidInput):
         auth.add_user(session, "eve", "root")
-    user = auth.add_user(session, "ada", "auditor", "pw-1234", now=T0)
+    user = auth.add_user(session, "ada", "auditor", "pw-1234-long-enough", now=T0)
     with pytest.raises(Conflict):
         auth.add_user(session, "ada", "viewer")
     token = auth.create_api_token(session, user)
@@ -51,9 +51,9 @@ def test_users_roles_and_api_tokens(session):
     found = auth.user_for_api_token(session, token)
     assert found is not None and found.name == "ada"
     assert auth.user_for_api_token(session, token + "x") is None
-    assert auth.authenticate_user(session, "ada", "pw-1234") is not None
+    assert auth.authenticate_user(session, "ada", "pw-1234-long-enough") is not None
     assert auth.authenticate_user(session, "ada", "nope") is None
-    assert auth.authenticate_user(session, "ghost", "pw-1234") is None
+    assert auth.authenticate_user(session, "ghost", "pw-1234-long-enough") is None
     assert auth.role_allows("admin", "auditor")
     assert auth.role_allows("auditor", "viewer")
     assert not auth.role_allows("viewer", "auditor")
@@ -61,7 +61,7 @@ def test_users_roles_and_api_tokens(session):
 
 
 def test_web_session_lifecycle(session):
-    user = auth.add_user(session, "bob", "viewer", "pw")
+    user = auth.add_user(session, "bob", "viewer")
     cookie, csrf = auth.create_session(session, user, now=T0, ttl=timedelta(hours=1))
     session.commit()
     assert cookie != csrf
