@@ -10,12 +10,13 @@ from datetime import timedelta
 
 import anyio
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from sync_server.db import make_engine, upgrade_schema
+from sync_server.db import make_engine, upgrade_schema, writer
 from sync_server.errors import BodyLimitMiddleware, install_error_handlers
 from sync_server.metrics import Metrics, ResponseCounter
-from sync_server.services.auth import PasswordCost
+from sync_server.services.auth import PasswordCost, server_secret
 from sync_server.services.login_limiter import LoginLimits
 from sync_server.settings import ServerSettings
 
@@ -34,6 +35,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         engine = make_engine(settings.db)
         app.state.engine = engine
         app.state.password_workers = anyio.CapacityLimiter(settings.password_workers)
+        app.state.csrf_secret = await run_in_threadpool(_csrf_secret, engine)
         try:
             yield
         finally:
@@ -56,6 +58,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(ResponseCounter, metrics=app.state.metrics)
     _add_routes(app)
     return app
+
+
+def _csrf_secret(engine: Engine) -> str:
+    with writer(engine).begin() as conn:
+        return server_secret(conn, "login_csrf")
 
 
 def login_limits(settings: ServerSettings) -> LoginLimits:

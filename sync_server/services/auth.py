@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from shared.wire import DEVICE_ID_PATTERN
-from sync_server.models import ApiToken, Device, User, WebSession
+from sync_server.models import ApiToken, Device, ServerSecret, User, WebSession
 from sync_server.services import Conflict, InvalidInput, NotFound
 from sync_server.services.password_policy import check_password_policy
 
@@ -342,3 +343,14 @@ def purge_expired_sessions(session: Session, now: datetime | None = None) -> Non
     for row in session.exec(select(WebSession).where(WebSession.expires_at <= now)).all():
         session.delete(row)
     session.flush()
+
+
+def server_secret(conn: Connection, name: str) -> str:
+    """The random secret `name`, shared by every server process: made by whichever starts
+    first, read by the others."""
+    table = ServerSecret.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(table).values(name=name, value=new_token()).on_conflict_do_nothing()
+    )
+    return str(conn.execute(sa_select(table.c.value).where(table.c.name == name)).scalar_one())

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sync_server.web import locations, movements, pages, read_points
 from sync_server.web.signin import login, login_page, logout
+from sync_server.web.users import build_users_router
 
 
 def build_router() -> APIRouter:
@@ -19,6 +20,7 @@ def build_router() -> APIRouter:
     pages.add_page_routes(router)
     for domain in (locations, read_points, movements):
         router.include_router(domain.build_router())
+    router.include_router(build_users_router())
     return router
 
 

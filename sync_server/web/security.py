@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
@@ -116,5 +118,18 @@ def cookies_secure(request: Request) -> bool:
 
 
 def new_login_csrf() -> str:
-    """A fresh token for the sign-in form's double-submit cookie."""
+    """A fresh pre-session id for the sign-in form's cookie."""
     return auth.new_token()
+
+
+def login_form_token(secret: str, pre_session: str) -> str:
+    """The CSRF token the sign-in form must carry: bound to its pre-session cookie by an HMAC
+    under the server's secret, so a token is worthless without the cookie it was made for and
+    the cookie alone does not give the token."""
+    return hmac.new(secret.encode(), b"login:" + pre_session.encode(), hashlib.sha256).hexdigest()
+
+
+def check_login_csrf(secret: str, pre_session: str | None, given: str) -> None:
+    """403 unless `given` is the token of this browser's pre-session."""
+    expected = login_form_token(secret, pre_session) if pre_session else None
+    check_csrf(expected, given)

@@ -34,7 +34,9 @@ from sync_server.web.security import (
     LOGIN_CSRF_COOKIE,
     ViewerDep,
     check_csrf,
+    check_login_csrf,
     cookies_secure,
+    login_form_token,
     new_login_csrf,
     safe_next,
     session_viewer,
@@ -54,13 +56,14 @@ def login_form(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The sign-in page with its double-submit CSRF cookie."""
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
+    pre_session = request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
+    token = login_form_token(request.app.state.csrf_secret, pre_session)
     next_url = next_url or request.query_params.get("next")
     ctx = {"error": error, "name": name[:MAX_NAME], "csrf": token, "next": next_url}
     response = render(request, "auth/login.html", ctx, status_code=status, headers=headers)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
-        token,
+        pre_session,
         httponly=True,
         samesite="strict",
         secure=cookies_secure(request),
@@ -124,18 +127,22 @@ async def _verify(
     return ok, None
 
 
-def _signed_in(request: Request, cookie: str, next_url: str) -> Response:
-    settings = get_settings(request)
-    response = RedirectResponse(safe_next(next_url), status_code=303)
+def set_session_cookie(response: Response, request: Request, cookie: str) -> None:
+    """Put the session cookie on `response`: HttpOnly, SameSite=Lax, Secure over HTTPS."""
     response.set_cookie(
         auth.SESSION_COOKIE,
         cookie,
-        max_age=settings.session_ttl_s,
+        max_age=get_settings(request).session_ttl_s,
         httponly=True,
         samesite="lax",
         secure=cookies_secure(request),
         path="/",
     )
+
+
+def _signed_in(request: Request, cookie: str, next_url: str) -> Response:
+    response = RedirectResponse(safe_next(next_url), status_code=303)
+    set_session_cookie(response, request, cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -148,7 +155,8 @@ async def login(
     next: FormText = "",
 ) -> Response:
     """Check the CSRF token, charge the attempt, check the password; then start a session."""
-    check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token)
+    secret = request.app.state.csrf_secret
+    check_login_csrf(secret, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token)
     if not name or not password or len(name) > MAX_NAME or len(password) > MAX_PASSWORD:
         return login_form(request, 401, WRONG, name, next)  # no such user can exist: no work
     if "\x00" in name:

@@ -115,3 +115,16 @@ async def test_device_sync_stays_fast_while_100_people_sign_in(light_server: Ser
     assert codes == [303] * 100  # nobody refused, no 503
     assert statistics.median(latencies) < 0.5, latencies
     assert max(latencies) < 5.0, latencies  # before: 503s and a 50 s stall
+
+
+async def test_the_sign_in_token_is_bound_to_its_pre_session(server: Server) -> None:
+    _add_users(server, "ada")
+    transport = httpx.ASGITransport(app=server.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        theirs = await _form(other)
+    mine = await _form(server.client)
+    pre_session = server.client.cookies.get("scanstation_login_csrf")
+    assert pre_session and pre_session != mine  # not a plain double-submit copy
+    assert await _post(server.client, theirs, "ada", PASSWORD) == 403  # another browser's
+    assert await _post(server.client, pre_session, "ada", PASSWORD) == 403  # the cookie itself
+    assert await _post(server.client, mine, "ada", PASSWORD) == 303
