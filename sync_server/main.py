@@ -14,7 +14,9 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.db import make_engine, upgrade_schema, writer
+from sync_server.docs import mount_docs
 from sync_server.errors import BodyLimitMiddleware, install_error_handlers
+from sync_server.headers import SecurityHeaders
 from sync_server.metrics import Metrics, ResponseCounter
 from sync_server.services.auth import PasswordCost, server_secret
 from sync_server.services.login_limiter import LoginLimits
@@ -46,6 +48,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=VERSION,
         summary="Fixed-asset tracking: sync, lookup and registry API.",
         lifespan=lifespan,
+        docs_url=None,  # served by mount_docs from local files, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -56,6 +60,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ResponseCounter, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders, https=settings.https)
     _add_routes(app)
     return app
 
@@ -80,6 +85,7 @@ def _add_routes(app: FastAPI) -> None:
 
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"])
+    mount_docs(app)
     for router in routes.build_routers():
         app.include_router(router)
 
