@@ -139,7 +139,13 @@ def ingest_batch(session: Session, batch: BatchIn, ctx: SyncContext) -> BatchAck
 
 
 def _anchors(session: Session, batch: BatchIn, ctx: SyncContext) -> dict[str, Anchor]:
-    boots = {ev["boot_id"] for ev in batch.events if isinstance(ev.get("boot_id"), str)}
+    # Only boot ids that can be stored are looked up: an event with a NUL or a lone surrogate
+    # in its boot_id is rejected later, alone, and must not break the query for the others.
+    boots = {
+        ev["boot_id"]
+        for ev in batch.events
+        if isinstance(ev.get("boot_id"), str) and _clean_text(ev["boot_id"])
+    }
     anchors = load_anchors(session, ctx.device_id, boots - {batch.clock.boot_id})
     current = anchor_from_sync(batch.clock.mono_ns, ctx.receipt, ctx.error_ns)
     _store_anchor(session, ctx.device_id, batch.clock.boot_id, current, ctx.receipt)
