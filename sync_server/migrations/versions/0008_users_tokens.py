@@ -1,7 +1,7 @@
 """users and tokens
 
-Revision ID: 0007_users_tokens
-Revises: 0006_movements
+Revision ID: 0008_users_tokens
+Revises: 0007_maintenance
 Create Date: 2026-12-01 22:26:18.844367
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sync_server.db_types
 
-revision = '0007_users_tokens'
-down_revision = '0006_movements'
+revision = '0008_users_tokens'
+down_revision = '0007_maintenance'
 branch_labels = None
 depends_on = None
 
