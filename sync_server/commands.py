@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
 from sync_server.db import make_engine, upgrade_schema, writer
-from sync_server.services import ServiceError, auth
+from sync_server.services import NotFound, ServiceError, auth, registry
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -119,7 +119,17 @@ def serve(db: str, options: ServeOptions) -> int:
 
 def enroll_device(db: str, name: str, read_point: str | None, as_json: bool) -> int:
     """Register an edge device; print its id and one-time token."""
-    enrollment = _run(db, lambda s: auth.enroll_device(s, name, read_point))
+
+    def enroll(session: Session) -> auth.Enrollment:
+        if read_point is not None:
+            try:
+                registry.get_read_point(session, read_point)
+            except NotFound as err:
+                # A typo here would silently put every read of the station nowhere.
+                raise NotFound(f"no read point {read_point!r}; create it first") from err
+        return auth.enroll_device(session, name, read_point)
+
+    enrollment = _run(db, enroll)
     if enrollment is None:
         return 1
     if as_json:

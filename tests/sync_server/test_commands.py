@@ -25,10 +25,26 @@ def _invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _add_read_point(db_url: str, code: str) -> None:
+    from sqlmodel import Session
+
+    from sync_server.db import make_engine
+    from sync_server.services import registry
+    from sync_server.services.schemas import ReadPointIn
+
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        registry.create_read_point(s, ReadPointIn(code=code))
+        s.commit()
+    engine.dispose()
+
+
 async def test_commands_device_enroll_json_token_works_and_revoke_stops_it(db_url):
-    code, out, _ = _invoke(
-        "device", "enroll", "dock3", "--read-point", "WH1-DOCK3", "--db", db_url, "--json"
-    )
+    args = ("device", "enroll", "dock3", "--read-point", "WH1-DOCK3", "--db", db_url, "--json")
+    code, out, err = _invoke(*args)
+    assert code == 1 and out == "" and "no read point 'WH1-DOCK3'" in err  # a typo, refused
+    _add_read_point(db_url, "WH1-DOCK3")
+    code, out, _ = _invoke(*args)
     assert code == 0
     (line,) = out.strip().splitlines()
     enrolled = json.loads(line)
