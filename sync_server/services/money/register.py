@@ -2,7 +2,8 @@
 value per asset, with totals, and totals per category and per (home) location.
 
 An asset is on the register at `as_of` when it has a purchase cost, was bought (or put in
-service) by then and was not disposed of by then. Its accumulated depreciation is the monthly
+service) by then and was not disposed of by then (status "disposed" without a disposal date
+counts as disposed of at any date). Its accumulated depreciation is the monthly
 schedule's after the last month that ended by `as_of`. For the life-based methods and units of
 production it comes from `money.closed_form` (a few integer operations per asset; tests hold it
 equal to the schedule); half-year assets with a disposal date get their schedule built.
@@ -49,7 +50,7 @@ _ROWS = text(
     WHERE a.purchase_cost IS NOT NULL
       AND ((a.purchase_date IS NULL AND a.in_service_date IS NULL)
            OR a.purchase_date <= :as_of OR a.in_service_date <= :as_of)
-      AND (a.disposal_date IS NULL OR a.disposal_date > :as_of)
+      AND ((a.disposal_date IS NULL AND a.status <> 'disposed') OR a.disposal_date > :as_of)
     """
 ).bindparams(bindparam("as_of", type_=Date))
 NO_GROUP = "(none)"

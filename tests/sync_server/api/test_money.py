@@ -197,6 +197,7 @@ async def test_register_at_a_date_with_totals_per_category_and_location(server):
         **{**CLASSIC, "depreciation_method": "declining_balance_200", "salvage_value": "0"},
     )  # fmt: skip
     await _asset(server, admin, "R-3", home_location="LAB", category="Land", purchase_cost="500")
+    await _asset(server, admin, "R-6", status="disposed", **CLASSIC)  # no date: gone at any date
     await _asset(server, admin, "R-4", **{**CLASSIC, "purchase_date": "2027-01-01",
                                          "in_service_date": "2027-01-01"})  # fmt: skip
     r = await server.client.get("/api/v1/reports/register?as_of=2025-12-31", headers=admin)
