@@ -115,11 +115,11 @@ def _seed(url: str, token: str) -> int:
         for body in demo_data.read_points():
             api.post("/api/v1/read-points", json=body).raise_for_status()
         for a in items:
+            # The tag itself is an identity: its Code 128 label scans with no barcode given.
             body = {
                 "asset_tag": a.asset_tag,
                 "name": a.name,
                 "home_location": a.home,
-                "barcode": a.asset_tag,
             }
             if a.rfid:
                 body["epc"] = _epc(a)

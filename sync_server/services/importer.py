@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from shared.identifiers import IdentifierError, identify
 from sync_server.models import Asset, AssetIdentifier, Event, Location, Person
 from sync_server.services import InvalidInput
+from sync_server.services.identities import TAG_SCHEME, asset_tag_problem, tag_key
 
 # Header aliases, lower-cased; Snipe-IT's export headers come first in each tuple.
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -199,6 +200,8 @@ def _parse_row(line: int, fields: list[str], columns: dict[str, int]) -> ImportR
     tag = cells["asset_tag"]
     if not tag:
         raise ValueError("asset tag is empty")
+    if (problem := asset_tag_problem(tag)) is not None:
+        raise ValueError(problem)
     if "name" in cells and not cells["name"]:
         raise ValueError(f"asset {tag!r} has no name")
     if any("\x00" in text for text in cells.values()):
@@ -208,14 +211,17 @@ def _parse_row(line: int, fields: list[str], columns: dict[str, int]) -> ImportR
         for column, limit in _MAX_LEN.items()
         if len(cells.get(column, "")) > limit
     ]
-    row = ImportRow(line=line, asset_tag=tag)
+    # The tag is the asset's first identity (contract 2.2), claimed like any EPC or barcode.
+    row = ImportRow(line=line, asset_tag=tag, keys=[(TAG_SCHEME, tag, tag_key(tag))])
     for column, text in cells.items():
         if column == "asset_tag" or (not text and column in ("epc", "barcode")):
             continue
         parse = _PARSERS.get(column, str)
         try:
             if column in ("epc", "barcode"):
-                row.keys.append(_identity(column, text))
+                ident = _identity(column, text)
+                if all(key != ident[2] for _s, _v, key in row.keys):
+                    row.keys.append(ident)
             else:
                 row.values[column] = parse(text) if text else None
         except ValueError as err:
@@ -253,10 +259,12 @@ def _parse_rows(text: str) -> tuple[list[ImportRow], list[RowError]]:
         except ValueError as err:
             errors.append(RowError(line, str(err)))
             continue
+        reported = ""
         if (first := tags.setdefault(row.asset_tag.casefold(), line)) != line:
             errors.append(RowError(line, f"duplicate asset tag {row.asset_tag!r} (line {first})"))
+            reported = tag_key(row.asset_tag)  # the same clash; say it once
         for _scheme, value, key in row.keys:
-            if (first := keys.setdefault(key, line)) != line:
+            if (first := keys.setdefault(key, line)) != line and key != reported:
                 errors.append(RowError(line, f"{value!r} is also on line {first} of this file"))
         rows.append(row)
     return rows, errors
@@ -299,7 +307,8 @@ def _db_errors(
         for _scheme, value, key in row.keys:
             claim = claims.get(key)
             if claim is not None and (own is None or claim[0] != own.id):
-                errors.append(RowError(row.line, f"{value!r} already belongs to asset {claim[1]}"))
+                reason = f"{value!r} already belongs to asset {claim[1]}, so it cannot also "
+                errors.append(RowError(row.line, reason + f"identify {row.asset_tag}"))
     return errors
 
 

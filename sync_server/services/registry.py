@@ -10,7 +10,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from sync_server.models import Asset, AssetIdentifier, Location, Person, ReadPoint
 from sync_server.services import Conflict, InvalidInput, NotFound, money
-from sync_server.services.resolution import KEY_MAX, reresolve_key
+from sync_server.services.identities import check_asset_tag, claim_key, claim_tag, release_tag
 from sync_server.services.schemas import (
     ASSET_STATUSES,
     AssetFields,
@@ -205,7 +205,9 @@ def _check_status(status: str | None) -> None:
 
 
 def create_asset(session: Session, data: AssetIn) -> Asset:
-    """Create an asset with its EPC and barcode identifiers; 409 for a taken tag or key."""
+    """Create an asset with its identities (its tag, EPC and barcode), claiming the earlier
+    unknown-code events that carried any of them; 409 for a taken tag or key, naming both."""
+    check_asset_tag(data.asset_tag)
     _check_unique(session, Asset, Asset.asset_tag, data.asset_tag, "asset")
     _check_status(data.status)
     now = _now()
@@ -224,15 +226,20 @@ def create_asset(session: Session, data: AssetIn) -> Asset:
     session.add(row)
     session.flush()
     money.apply_money_fields(session, row, data.usage)
+    claim_tag(session, row)
     _add_form_identifiers(session, row, data)
     return row
 
 
 def update_asset(session: Session, asset_tag: str, data: AssetPatch) -> Asset:
-    """Change an asset; a given `epc`/`barcode` is attached as another identifier."""
+    """Change an asset; a given `epc`/`barcode` is attached as another identifier, and a new
+    `asset_tag` renames it (the new tag becomes its identity, the old one stops being one)."""
     row = get_asset(session, asset_tag)
     fields = data.model_dump(exclude_unset=True, exclude={"epc", "barcode", "usage"})
     _check_status(fields.get("status"))
+    new_tag = fields.pop("asset_tag", None)
+    if new_tag is not None and new_tag != row.asset_tag:
+        _rename(session, row, new_tag)
     if "home_location" in fields:
         row.home_location_id = _ref_location(session, fields.pop("home_location"), "home")
     for name, value in fields.items():
@@ -244,6 +251,16 @@ def update_asset(session: Session, asset_tag: str, data: AssetPatch) -> Asset:
     money.apply_money_fields(session, row, data.usage)
     _add_form_identifiers(session, row, data)
     return row
+
+
+def _rename(session: Session, row: Asset, new_tag: str) -> None:
+    check_asset_tag(new_tag)
+    _check_unique(session, Asset, Asset.asset_tag, new_tag, "asset")
+    old_tag, row.asset_tag = row.asset_tag, new_tag
+    release_tag(session, row, old_tag)
+    session.add(row)
+    session.flush()
+    claim_tag(session, row)
 
 
 def _add_form_identifiers(session: Session, asset: Asset, data: AssetFields) -> None:
@@ -267,24 +284,7 @@ def attach_identifier(
         raise InvalidInput(f"{code!r} is not a valid identifier: {err}") from err
     if ident.role in ("location", "person", "command"):
         raise InvalidInput(f"{code!r} is a {ident.role} label, not an asset identifier")
-    if len(ident.key) > KEY_MAX:
-        raise InvalidInput(f"{code!r} is too long to be an identifier")
-    existing = session.exec(select(AssetIdentifier).where(AssetIdentifier.key == ident.key)).first()
-    if existing is not None:
-        if existing.asset_id == asset.id:
-            return existing
-        other = session.get(Asset, existing.asset_id)
-        holder = other.asset_tag if other else "?"
-        raise Conflict(
-            f"{ident.key} already identifies asset {holder}; it cannot also identify "
-            f"{asset.asset_tag}"
-        )
-    assert asset.id is not None
-    row = AssetIdentifier(asset_id=asset.id, scheme=ident.scheme, value=code, key=ident.key)
-    session.add(row)
-    session.flush()
-    reresolve_key(session, ident.key, asset.id)
-    return row
+    return claim_key(session, asset, ident.scheme, code, ident.key)
 
 
 def identifiers_of(session: Session, asset_ids: list[int]) -> dict[int, list[AssetIdentifier]]:

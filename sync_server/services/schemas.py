@@ -7,11 +7,25 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sync_server.services.identities import asset_tag_problem
 
 Code = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=256)]
 Gln = Annotated[str, Field(pattern=r"^[0-9]{13}$")]
+
+
+def _valid_tag(text: str) -> str:
+    problem = asset_tag_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+# An asset tag is also a scannable identity (key `tag/<asset tag>`, contract 2.2) and a URL
+# path segment, so it has no "/" and never ends in /history or /identifiers.
+AssetTag = Annotated[Code, AfterValidator(_valid_tag)]
 ASSET_STATUSES = ("active", "retired", "lost", "disposed", "repair")
 
 
@@ -127,15 +141,20 @@ class AssetFields(_In):
 
 
 class AssetIn(AssetFields):
-    """A new asset; `epc` and `barcode` become its identifiers."""
+    """A new asset. Its identities are its asset tag (key `tag/<asset_tag>`: a Code 128 or QR
+    label of the tag scans as this asset) and its `epc` and `barcode`; each claims the earlier
+    unknown-code events that carried it. A tag or code another asset holds is a 409."""
 
-    asset_tag: Code
+    asset_tag: AssetTag
     name: Name
 
 
 class AssetPatch(AssetFields):
-    """Fields of an asset to change; a given `epc`/`barcode` is added as an identifier."""
+    """Fields of an asset to change; a given `epc`/`barcode` is added as an identifier. A new
+    `asset_tag` renames the asset: the new tag becomes its identity (claiming earlier
+    unknown-code events with that text) and the old tag stops identifying it."""
 
+    asset_tag: AssetTag | None = None
     name: Name | None = None
 
 

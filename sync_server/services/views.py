@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from sync_server.models import Asset, AssetState, Device, Event, Location, Stream
 from sync_server.services import InvalidInput, NotFound
+from sync_server.services.identities import primary_key, tag_key
 from sync_server.services.money.fields import AssetMoneyOut, money_fields
 from sync_server.services.registry import get_asset, identifiers_of
 from sync_server.services.resolution import KEY_MAX
@@ -159,7 +160,7 @@ def _asset_outs(session: Session, assets: list[Asset]) -> list[AssetOut]:
             AssetOut(
                 asset_tag=a.asset_tag,
                 name=a.name,
-                key=own[0].key if own else None,
+                key=primary_key(a.asset_tag, own),
                 status=a.status,
                 identifiers=[IdentifierOut(scheme=i.scheme, value=i.value, key=i.key) for i in own],
                 home_location=codes.get(a.home_location_id),
@@ -178,25 +179,33 @@ def asset_view(session: Session, asset_tag: str) -> AssetOut:
 
 
 def lookup(session: Session, code: str, symbology: str | None = None) -> AssetOut:
-    """The asset any scanned form `code` identifies (or whose asset tag it is); 404 if none."""
+    """The asset one of whose identities `code` is, in any scanned form; 404 if none.
+
+    Without a symbology the text may also be a plain label (a Code 128 of a tag that happens
+    to look like EPC hex or GS1 data), so its `tag/<text>` key is tried too."""
     from shared.identifiers import IdentifierError, identify
     from sync_server.models import AssetIdentifier
 
+    keys: list[str] = []
+    error: IdentifierError | None = None
     try:
-        key = identify(code, symbology).key
+        keys.append(identify(code, symbology).key)
     except IdentifierError as err:
-        raise InvalidInput(f"{code!r} does not decode: {err}") from err
-    asset_id = None
-    if len(key) <= KEY_MAX:
+        error = err
+    if symbology is None and code.strip() and tag_key(code.strip()) not in keys:
+        keys.append(tag_key(code.strip()))
+    for key in keys:
+        if len(key) > KEY_MAX:
+            continue
         asset_id = session.exec(
             select(AssetIdentifier.asset_id).where(AssetIdentifier.key == key)
         ).first()
-    asset = session.get(Asset, asset_id) if asset_id is not None else None
-    if asset is None:
-        asset = session.exec(select(Asset).where(Asset.asset_tag == code)).first()
-    if asset is None:
-        raise NotFound(f"no asset is identified by {code!r} (key {key})")
-    return _asset_outs(session, [asset])[0]
+        asset = session.get(Asset, asset_id) if asset_id is not None else None
+        if asset is not None:
+            return _asset_outs(session, [asset])[0]
+    if error is not None:
+        raise InvalidInput(f"{code!r} does not decode: {error}") from error
+    raise NotFound(f"no asset is identified by {code!r} (key {keys[0]})")
 
 
 def list_assets(

@@ -47,7 +47,10 @@ def lookup(
     code: Annotated[str, Query(min_length=1, max_length=1024)],
     symbology: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AssetOut:
-    """The asset any scanned form of its identity names; 404 when none."""
+    """The asset any scanned form of one of its identities names; 404 when none.
+
+    An asset's identities are its asset tag (key `tag/<asset_tag>`: a Code 128 or QR label of
+    the tag) and every identifier attached to it (barcode, EPC, GS1 key)."""
     return views.lookup(session, code, symbology)
 
 
@@ -69,13 +72,17 @@ def get_asset(asset_tag: str, session: SessionDep, _user: ViewerDep) -> AssetOut
 
 
 def create_asset(body: AssetIn, session: SessionDep, _user: AdminDep) -> AssetOut:
-    """Register an asset; `epc`/`barcode` become identifiers (409 if another asset has one)."""
+    """Register an asset. Its tag becomes one of its identities (key `tag/<asset_tag>`), and
+    `epc`/`barcode` become identifiers; each claims the earlier unknown-code events that carried
+    it. 409 naming both assets if another asset holds the tag or a code; 422 for a tag with
+    `/` (or ending in /history or /identifiers)."""
     row = registry.create_asset(session, body)
     return views.asset_view(session, row.asset_tag)
 
 
 def patch_asset(asset_tag: str, body: AssetPatch, session: SessionDep, _user: AdminDep) -> AssetOut:
-    """Change an asset."""
+    """Change an asset; a new `asset_tag` renames it (the new tag becomes its identity and
+    claims earlier scans of that text; the old tag stops identifying it)."""
     row = registry.update_asset(session, asset_tag, body)
     return views.asset_view(session, row.asset_tag)
 

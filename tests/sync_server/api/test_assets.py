@@ -246,11 +246,11 @@ async def test_assets_ops_endpoints(server):
     assert (await server.client.get("/docs")).status_code == 200
 
 
-async def test_assets_tags_with_slashes_and_unicode_work_url_encoded(server):
+async def test_assets_tags_with_spaces_and_unicode_work_url_encoded(server):
     admin = await _setup(server)
-    tag = "IT/LAPTOP 7 ä"
+    tag = "IT LAPTOP 7 ä#?"
     r = await server.client.post(
-        "/api/v1/assets", json={"asset_tag": tag, "name": "x", "barcode": "SLASH-7"}, headers=admin
+        "/api/v1/assets", json={"asset_tag": tag, "name": "x", "barcode": "SPACE-7"}, headers=admin
     )
     assert r.status_code == 201, r.text
     quoted = urllib.parse.quote(tag, safe="")
@@ -261,6 +261,22 @@ async def test_assets_tags_with_slashes_and_unicode_work_url_encoded(server):
     assert hist.status_code == 200 and hist.json() == {"asset_tag": tag, "events": []}
     r = await server.client.patch(f"/api/v1/assets/{quoted}", json={"name": "y"}, headers=admin)
     assert r.json()["name"] == "y"
+
+
+async def test_assets_tag_with_slash_or_reserved_suffix_is_422(server):
+    """Contract 2.2: a tag has no "/" and never ends in /history or /identifiers."""
+    admin = await _setup(server)
+    for tag in ("IT/LAPTOP-7", "X/history", "X/identifiers", "/lead"):
+        r = await server.client.post(
+            "/api/v1/assets", json={"asset_tag": tag, "name": "x"}, headers=admin
+        )
+        assert r.status_code == 422, (tag, r.text)
+        assert "/" in str(r.json()["detail"])
+        r = await server.client.patch(
+            "/api/v1/assets/AST-000123", json={"asset_tag": tag}, headers=admin
+        )
+        assert r.status_code == 422, (tag, r.text)
+    assert (await server.client.get("/api/v1/assets/AST-000123", headers=admin)).status_code == 200
 
 
 async def test_assets_one_giai_asset_through_label_datamatrix_link_and_tag(server):

@@ -69,7 +69,7 @@ def test_import_snipeit_export_creates_assets_locations_and_identifiers(session:
         "8004/06141411001",
         "8004/06141411002",
         "8004/0614141MON103",
-        "tag/AST-000104",
+        *(f"tag/AST-00010{n}" for n in range(1, 6)),  # every asset's tag is an identity
     }
     assert _count(session, Location) == 2
     people = set(session.exec(select(Person.code)))
@@ -100,7 +100,10 @@ def test_import_bad_rows_report_every_line_and_change_nothing(session: Session) 
     assert "bad cost" in reasons[4]
     assert "duplicate asset tag 'AST-2' (line 2)" in reasons[5]
     assert "bad EPC" in reasons[6]
-    assert reasons[8] == f"'{encode_giai('0614141', '77')}' already belongs to asset AST-1"
+    assert reasons[8] == (
+        f"'{encode_giai('0614141', '77')}' already belongs to asset AST-1, so it cannot also "
+        "identify AST-8"
+    )
     assert "bad barcode" in reasons[9]
     after = (_count(session, Asset), _count(session, AssetIdentifier), _count(session, Location))
     assert after == before
@@ -111,7 +114,9 @@ def test_import_refuses_an_epc_claimed_by_another_asset(session: Session) -> Non
     import_csv(session, f"{HEADER}AST-1,Old,,,,{epc},\n".encode(), NOW)
     session.commit()
     errors = _errors(session, f"{HEADER}AST-5,Fine,,,,,\nAST-8,Claimed,,,,{epc.lower()},\n")
-    assert errors == [(3, f"'{epc}' already belongs to asset AST-1")]
+    assert errors == [
+        (3, f"'{epc}' already belongs to asset AST-1, so it cannot also identify AST-8")
+    ]
     session.rollback()
     assert _count(session, Asset) == 1
 
@@ -250,7 +255,7 @@ def test_import_ten_thousand_rows(session: Session) -> None:
     summary = import_csv(session, "".join(lines).encode(), NOW, seen.append)
     session.commit()
     assert summary.created == 10_000 and seen[-1] == 10_000
-    assert _count(session, Asset) == 10_000 and _count(session, AssetIdentifier) == 10_000
+    assert _count(session, Asset) == 10_000 and _count(session, AssetIdentifier) == 20_000
 
 
 def test_run_import_json_summary_and_errors(
