@@ -1,0 +1,173 @@
+"""LLRP 1.0.1 report parameters: TagReportData (16.2.7.3) and ReaderEventNotificationData
+(16.2.7.6). Sources as in `scanner.codecs.llrp_params`; see docs/llrp.md. Pure: no IO.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from scanner.codecs.llrp_params import (
+    P_ANTENNA_EVENT,
+    P_CONNECTION_ATTEMPT_EVENT,
+    P_EPC_DATA,
+    P_READER_EVENT_NOTIFICATION_DATA,
+    P_READER_EXCEPTION_EVENT,
+    P_REPORT_BUFFER_LEVEL_WARNING,
+    P_REPORT_BUFFER_OVERFLOW_ERROR,
+    P_TAG_REPORT_DATA,
+    P_UPTIME,
+    P_UTC_TIMESTAMP,
+    TV_ANTENNA_ID,
+    TV_CHANNEL_INDEX,
+    TV_EPC96,
+    TV_FIRST_SEEN_UTC,
+    TV_LAST_SEEN_UTC,
+    TV_PEAK_RSSI,
+    TV_ROSPEC_ID,
+    TV_TAG_SEEN_COUNT,
+    LLRPError,
+    iter_params,
+    tlv,
+    tv,
+    unpack,
+    utf8_bytes,
+    utf8_field,
+)
+
+# TV type -> (TagReport field, struct format), in the order 16.2.7.3 lays them out.
+_TV_FIELDS = {
+    TV_ROSPEC_ID: ("rospec_id", ">I"),
+    TV_ANTENNA_ID: ("antenna", ">H"),
+    TV_PEAK_RSSI: ("peak_rssi", ">b"),
+    TV_CHANNEL_INDEX: ("channel_index", ">H"),
+    TV_FIRST_SEEN_UTC: ("first_seen_us", ">Q"),
+    TV_LAST_SEEN_UTC: ("last_seen_us", ">Q"),
+    TV_TAG_SEEN_COUNT: ("seen_count", ">H"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TagReport:
+    """One TagReportData: the EPC and whichever optional fields the reader sent."""
+
+    epc: bytes
+    antenna: int | None = None
+    peak_rssi: int | None = None  # dBm (signed byte)
+    first_seen_us: int | None = None  # microseconds since the Unix epoch (UTC)
+    last_seen_us: int | None = None
+    seen_count: int | None = None
+    channel_index: int | None = None
+    rospec_id: int | None = None
+
+    @property
+    def epc_hex(self) -> str:
+        return self.epc.hex().upper()
+
+
+def encode_tag_report(report: TagReport) -> bytes:
+    """TagReportData: EPC-96 as a TV parameter when the EPC is 96 bits, else EPCData."""
+    if len(report.epc) == 12:
+        subs = [tv(TV_EPC96, report.epc)]
+    else:
+        if len(report.epc) * 8 > 0xFFFF:
+            raise LLRPError("EPC longer than 65535 bits")
+        subs = [tlv(P_EPC_DATA, struct.pack(">H", len(report.epc) * 8) + report.epc)]
+    for ptype, (name, fmt) in _TV_FIELDS.items():
+        value = getattr(report, name)
+        if value is not None:
+            subs.append(tv(ptype, struct.pack(fmt, value)))
+    return tlv(P_TAG_REPORT_DATA, b"", *subs)
+
+
+def _epc_data(body: bytes) -> bytes:
+    (bits,) = unpack(">H", body, "EPCData")
+    size = (bits + 7) // 8
+    if len(body) != 2 + size:
+        raise LLRPError(f"EPCData of {bits} bits has {len(body) - 2} bytes", body)
+    return body[2:]
+
+
+def decode_tag_report(body: bytes) -> TagReport:
+    """The body of one TagReportData (240). Unknown sub-parameters are skipped."""
+    epc: bytes | None = None
+    fields: dict[str, int] = {}
+    for p in iter_params(body):
+        if p.tv and p.type == TV_EPC96:
+            epc = p.body
+        elif not p.tv and p.type == P_EPC_DATA:
+            epc = _epc_data(p.body)
+        elif p.tv and p.type in _TV_FIELDS:
+            name, fmt = _TV_FIELDS[p.type]
+            fields[name] = struct.unpack(fmt, p.body)[0]
+    if epc is None:
+        raise LLRPError("TagReportData without an EPC", body)
+    return TagReport(epc, **fields)
+
+
+def decode_tag_reports(body: bytes) -> list[TagReport]:
+    """The TagReportData parameters of an RO_ACCESS_REPORT body, in order."""
+    return [
+        decode_tag_report(p.body)
+        for p in iter_params(body)
+        if p.type == P_TAG_REPORT_DATA and not p.tv
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderEvent:
+    """ReaderEventNotificationData with the events a station acts on."""
+
+    timestamp_us: int  # UTC microseconds, or reader uptime when `uptime`
+    uptime: bool = False
+    connection_attempt: int | None = None  # ConnectionAttemptEvent status (CONNECTION_TEXT)
+    antenna_events: tuple[tuple[int, bool], ...] = ()  # (antenna, connected)
+    exception: str | None = None  # ReaderExceptionEvent message
+    buffer_fill_percent: int | None = None  # ReportBufferLevelWarningEvent
+    buffer_overflow: bool = False  # ReportBufferOverflowErrorEvent
+
+
+def encode_reader_event(event: ReaderEvent) -> bytes:
+    """ReaderEventNotificationData (246)."""
+    clock = P_UPTIME if event.uptime else P_UTC_TIMESTAMP
+    subs = [tlv(clock, struct.pack(">Q", event.timestamp_us))]
+    if event.buffer_fill_percent is not None:
+        subs.append(tlv(P_REPORT_BUFFER_LEVEL_WARNING, bytes([event.buffer_fill_percent])))
+    if event.buffer_overflow:
+        subs.append(tlv(P_REPORT_BUFFER_OVERFLOW_ERROR))
+    if event.exception is not None:
+        subs.append(tlv(P_READER_EXCEPTION_EVENT, utf8_bytes(event.exception)))
+    for antenna, connected in event.antenna_events:
+        subs.append(tlv(P_ANTENNA_EVENT, struct.pack(">BH", int(connected), antenna)))
+    if event.connection_attempt is not None:
+        subs.append(tlv(P_CONNECTION_ATTEMPT_EVENT, struct.pack(">H", event.connection_attempt)))
+    return tlv(P_READER_EVENT_NOTIFICATION_DATA, b"", *subs)
+
+
+def decode_reader_event(body: bytes) -> ReaderEvent:
+    """The READER_EVENT_NOTIFICATION body: one ReaderEventNotificationData."""
+    data = next((p for p in iter_params(body) if p.type == P_READER_EVENT_NOTIFICATION_DATA), None)
+    if data is None or data.tv:
+        raise LLRPError("READER_EVENT_NOTIFICATION without ReaderEventNotificationData", body)
+    values: dict[str, object] = {}
+    antennas: list[tuple[int, bool]] = []
+    for p in iter_params(data.body):
+        if p.tv:
+            continue
+        if p.type in (P_UTC_TIMESTAMP, P_UPTIME):
+            values["timestamp_us"] = unpack(">Q", p.body, "timestamp")[0]
+            values["uptime"] = p.type == P_UPTIME
+        elif p.type == P_CONNECTION_ATTEMPT_EVENT:
+            values["connection_attempt"] = unpack(">H", p.body, "ConnectionAttemptEvent")[0]
+        elif p.type == P_ANTENNA_EVENT:
+            kind, antenna = unpack(">BH", p.body, "AntennaEvent")
+            antennas.append((antenna, kind == 1))
+        elif p.type == P_READER_EXCEPTION_EVENT:
+            values["exception"] = utf8_field(p.body, 0, "ReaderExceptionEvent")[0]
+        elif p.type == P_REPORT_BUFFER_LEVEL_WARNING:
+            values["buffer_fill_percent"] = unpack(">B", p.body, "buffer warning")[0]
+        elif p.type == P_REPORT_BUFFER_OVERFLOW_ERROR:
+            values["buffer_overflow"] = True
+    if "timestamp_us" not in values:
+        raise LLRPError("ReaderEventNotificationData without a timestamp", body)
+    return ReaderEvent(antenna_events=tuple(antennas), **values)  # type: ignore[arg-type]
