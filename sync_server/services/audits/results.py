@@ -287,3 +287,36 @@ def expected_of(session: Session, audit: Audit) -> dict[str, Any]:
         "count": len(assets),
         "assets": assets,
     }
+
+
+_ROLE_ORDER = ("relocated", "found", "missing", "unexpected", "weak", "unknown_codes")
+
+
+def audits_of_asset(session: Session, asset_id: int, asset_tag: str) -> list[tuple[Audit, str]]:
+    """The audits an asset took part in (expected by them, or read in them), newest first,
+    each with its part: the result's categories once closed ("relocated", "missing, weak",
+    ...), "expected" / "expected, read" / "read" while open. One query per source."""
+    x_ids = select(_X.c.audit_id).where(_X.c.asset_id == asset_id)
+    read_ids = select(_E.c.audit_id).where(_E.c.asset_id == asset_id, _E.c.audit_id.is_not(None))
+    conn = session.connection()
+    expected = {a for (a,) in conn.execute(x_ids)}
+    read = {a for (a,) in conn.execute(read_ids.distinct())}
+    lines: dict[str, set[str]] = {}
+    for audit_id, category in conn.execute(
+        select(_LINE.c.audit_id, _LINE.c.category).where(_LINE.c.asset_tag == asset_tag)
+    ):
+        lines.setdefault(audit_id, set()).add(category)
+    ids = expected | read | set(lines)
+    audits = [a for a in (session.get(Audit, i) for i in sorted(ids)) if a is not None]
+    out = []
+    for audit in sorted(audits, key=lambda a: a.opened_at, reverse=True):
+        if audit.status == core.CLOSED:
+            cats = lines.get(audit.id, set())
+            if "relocated" in cats:
+                cats = cats - {"found"}  # relocated rows are found too; say the more telling
+            part = ", ".join(c for c in _ROLE_ORDER if c in cats) or "not counted"
+        else:
+            parts = [("expected", audit.id in expected), ("read", audit.id in read)]
+            part = ", ".join(name for name, on in parts if on)
+        out.append((audit, part))
+    return out
