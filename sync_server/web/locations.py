@@ -12,6 +12,9 @@ from pydantic import ValidationError
 
 from sync_server.api.deps import SessionDep
 from sync_server.services import Conflict, InvalidInput, NotFound, registry
+from sync_server.services.audits import core as audits
+from sync_server.services.audits import schedules
+from sync_server.services.audits.schemas import ScheduleIn, audit_out
 from sync_server.services.schemas import LocationIn, LocationPatch
 from sync_server.web.forms import NUL_ERROR, explain, has_nul, optional, sentence
 from sync_server.web.places import ancestors, location_tree, subtree
@@ -21,6 +24,8 @@ from sync_server.web.security import ViewerDep, WebError, check_csrf, require_ad
 
 FormText = Annotated[str, Form()]
 LABELS = {"code": "Code", "name": "Name", "parent": "Parent", "gln": "GLN"}
+LABELS |= {"every_days": "Audit every (days)", "start": "Starting"}
+RECENT_AUDITS = 10
 
 
 def build_router() -> APIRouter:
@@ -47,8 +52,9 @@ def _index(
 ) -> Response:
     tree = location_tree(registry.list_locations(session))
     counts = location_asset_counts(session)
+    plans = {p.location: p for p in schedules.schedules(session, audits.utcnow().date())}
     ctx = {"viewer": viewer, "section": "locations", "tree": tree, "counts": counts}
-    ctx |= {"form": {}, "error": None, "message": None, **extra}
+    ctx |= {"form": {}, "error": None, "message": None, "plans": plans, **extra}
     return render(request, "locations/index.html", ctx, status_code=status)
 
 
@@ -112,7 +118,12 @@ def _detail(
         if loc.code in (p.location, p.inside, p.outside)
     ]
     counts = location_asset_counts(session)
+    plan = schedules.schedules(session, audits.utcnow().date(), [_id(session, loc.code)])
+    recent = [audit_out(a, loc.code) for a in audits.list_audits(session, location=loc.code)][
+        :RECENT_AUDITS
+    ]
     ctx = {"viewer": viewer, "section": "locations", "loc": loc, "tree": tree, "below": below}
+    ctx |= {"plan": plan[0] if plan else None, "audits": recent}
     ctx |= {"path": ancestors(locations, loc.code), "children": children, "points": points}
     ctx |= {"counts": counts, "form": None, "error": None, "message": None, **extra}
     return render(request, "locations/detail.html", ctx, status_code=status)
@@ -134,19 +145,25 @@ def update_location(
     name: FormText = "",
     parent: FormText = "",
     gln: FormText = "",
+    every_days: FormText = "",
+    start: FormText = "",
     csrf_token: FormText = "",
 ) -> Response:
     """Admin only: rename the location, move it (with everything below it) under `parent`,
-    set or clear its GLN. Moving it under itself or a sublocation is refused."""
+    set or clear its GLN and its audit schedule (every N days; blank for none). Moving it
+    under itself or a sublocation is refused."""
     check_csrf(viewer.csrf, csrf_token)
     require_admin(viewer)
-    form = {"name": name, "parent": parent, "gln": gln}
-    if has_nul(name, parent, gln):
+    form = {"name": name, "parent": parent, "gln": gln, "every_days": every_days}
+    form["start"] = start
+    if has_nul(*form.values()):
         return _detail(request, session, viewer, code, 422, form=form, error=NUL_ERROR)
     try:
         patch = LocationPatch(name=name, parent=optional(parent), gln=optional(gln))
         registry.update_location(session, code, patch)
+        _set_schedule(session, code, every_days, start, viewer.user.name)
     except ValidationError as err:
+        session.rollback()  # the rename may be flushed already; all or nothing
         error = explain(err, LABELS)
         return _detail(request, session, viewer, code, 422, form=form, error=error)
     except NotFound as err:
@@ -156,3 +173,20 @@ def update_location(
         status = 409 if isinstance(err, Conflict) else 422
         return _detail(request, session, viewer, code, status, form=form, error=sentence(err))
     return RedirectResponse(location_url(code) + "?saved=1", status_code=303)
+
+
+def _id(session: SessionDep, code: str) -> int:
+    row_id = registry.get_location(session, code).id
+    assert row_id is not None
+    return row_id
+
+
+def _set_schedule(session: SessionDep, code: str, every: str, start: str, by: str) -> None:
+    """Audit `code` every `every` days from `start` (today when blank); blank `every` drops
+    the schedule."""
+    if not every.strip():
+        if schedules.schedules(session, audits.utcnow().date(), [_id(session, code)]):
+            schedules.delete_schedule(session, code)
+        return
+    data = ScheduleIn.model_validate({"every_days": every.strip(), "start": optional(start)})
+    schedules.set_schedule(session, code, data, by, audits.utcnow())

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sync_server.api.deps import SessionDep
 from sync_server.services import Conflict, InvalidInput, NotFound, registry, views
-from sync_server.web.queries import person_names, unknown_code_sightings
+from sync_server.web.queries import asset_audits, person_names, unknown_code_sightings
 from sync_server.web.render import render
 from sync_server.web.security import ViewerDep, WebError, check_csrf, require_admin
 
@@ -98,6 +98,7 @@ def asset_page(
     people = person_names(session, [asset.custodian, *(e.custodian for e in events)])
     ctx = {"viewer": viewer, "section": "assets", "asset": asset, "events": events}
     ctx["people"] = people
+    ctx["audits"] = asset_audits(session, asset_tag)
     return render(request, "assets/detail.html", {**ctx, "overdue": overdue})
 
 

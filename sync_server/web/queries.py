@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -74,3 +75,28 @@ def location_asset_counts(session: Session) -> dict[str, PlaceCounts]:
         code: PlaceCounts(home=home_by.get(code, 0), here=here_by.get(code, 0))
         for code in set(home_by) | set(here_by)
     }
+
+
+@dataclass(frozen=True)
+class AssetAudit:
+    """An audit an asset took part in, and its part in it ("relocated", "expected, read")."""
+
+    id: str
+    location: str
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    part: str
+
+
+def asset_audits(session: Session, asset_tag: str) -> list[AssetAudit]:
+    """The audits `asset_tag` was expected by or read in, newest first."""
+    from sync_server.services.audits import core, results
+
+    asset = session.exec(select(Asset).where(Asset.asset_tag == asset_tag)).first()
+    if asset is None or asset.id is None:
+        return []
+    return [
+        AssetAudit(a.id, core.location_code(session, a), a.status, a.opened_at, a.closed_at, part)
+        for a, part in results.audits_of_asset(session, asset.id, asset.asset_tag)
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from sync_server.web import locations, movements, pages, read_points
+from sync_server.web import audits, locations, movements, pages, read_points
 from sync_server.web.signin import login, login_page, logout
 from sync_server.web.users import build_users_router
 
@@ -18,7 +18,7 @@ def build_router() -> APIRouter:
     router.add_api_route("/login", login, methods=["POST"])
     router.add_api_route("/logout", logout, methods=["POST"])
     pages.add_page_routes(router)
-    for domain in (locations, read_points, movements):
+    for domain in (audits, locations, read_points, movements):
         router.include_router(domain.build_router())
     router.include_router(build_users_router())
     return router
