@@ -6,8 +6,8 @@ audits, roles and CSRF."""
 from __future__ import annotations
 
 import re
-from html import escape as html_escape
 from datetime import UTC, datetime, timedelta
+from html import escape as html_escape
 from typing import Any
 
 import httpx
@@ -70,7 +70,8 @@ def _section(html: str, category: str) -> str:
 
 def _key_index(html: str, category: str, key: str) -> str:
     """The row index the page gave `key` in `category`'s form."""
-    match = re.search(rf'name="key-(\d+)" value="{re.escape(html_escape(key))}"', _section(html, category))
+    value = re.escape(html_escape(key))
+    match = re.search(rf'name="key-(\d+)" value="{value}"', _section(html, category))
     assert match is not None, (category, key)
     return match.group(1)
 
