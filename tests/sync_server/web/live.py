@@ -9,9 +9,11 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from sqlalchemy.engine import Engine
 
 from sync_server.db import make_engine, upgrade_schema
 from tests.sync_server.web.seed import seed_site
@@ -40,13 +42,18 @@ def _wait_ready(proc: subprocess.Popen[str], lines: queue.Queue[str], timeout: f
 
 
 @contextlib.contextmanager
-def live_server(workdir: Path, timeout: float = 60.0) -> Iterator[str]:
-    """Seed a SQLite database in `workdir`, serve it with uvicorn on a free port, yield its URL."""
+def live_server(
+    workdir: Path, timeout: float = 60.0, prepare: Callable[[Engine], None] | None = None
+) -> Iterator[str]:
+    """Seed a SQLite database in `workdir` (then `prepare` it further, if given), serve it with
+    uvicorn on a free port, yield its URL."""
     db = f"sqlite:///{workdir / 'ui.db'}"
     upgrade_schema(db)
     engine = make_engine(db)
     try:
         seed_site(engine)
+        if prepare is not None:
+            prepare(engine)
     finally:
         engine.dispose()
     # Bind here and hand the socket to uvicorn: a free port with no window for another taker.
