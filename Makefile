@@ -49,6 +49,18 @@ bench: $(VENV)/.synced
 bench-check: BENCH_CHECK := --check
 bench-check: bench
 
+# Mutation testing of the core ([tool.mutmut] in pyproject.toml: which files, which tests):
+# the codecs' CRC and framing, the outbox, the resolution guard and its ordering, CSRF. Bounded
+# (about half an hour on a busy 2-core machine), run by hand. Results stay in ./mutants.
+MUTATE := "scanner.codecs.crc.*" "scanner.codecs.framing.*" "scanner.codecs.uhf_framing.*" \
+  "scanner.queue.store.*" "sync_server.services.resolution.x__guard*" \
+  "sync_server.services.resolution.x__winners*" "sync_server.services.resolution.x_order_key*" \
+  "sync_server.services.resolution.x__upsert*" "sync_server.web.security.x_check_csrf*" \
+  "sync_server.web.security.x_safe_next*"
+mutate: $(VENV)/.synced
+	$(VENV)/bin/mutmut run --max-children 2 $(MUTATE)
+	$(VENV)/bin/mutmut results
+
 sim-wand: $(VENV)/.synced
 	$(VENV)/bin/scanstation simulate honeywell-xenon-1950g-usb-serial
 

@@ -53,6 +53,21 @@ def _log_format_guard() -> Iterator[None]:
     root.removeHandler(handler)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches_under_mutation_testing() -> None:
+    # `make mutate` (mutmut) forks each mutant's test run from a process that has already run
+    # the tests: a statement built once and cached would keep the unmutated code and hide its
+    # mutants (the resolution guard lives inside such a statement).
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+    from sync_server.services import bulk, resolution
+
+    for module in (bulk, resolution):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--soak", action="store_true", help="run long soak tests")
 

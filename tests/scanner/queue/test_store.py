@@ -96,6 +96,22 @@ def test_outbox_rejected_events_become_dead_letters_without_blocking(tmp_path: P
     box.close()
 
 
+def test_outbox_discarded_batch_keeps_its_rows_and_counts_dead_letters(tmp_path: Path):
+    box = Outbox(tmp_path / "q.db")
+    box.append([draft(str(i)) for i in range(4)])
+    first = box.next_batch(max_events=2)
+    assert first is not None
+    box.discard_batch(first)  # refused whole (413/409): unfrozen, nothing lost
+    assert box.depth() == 4
+    again = box.next_batch(max_events=3)
+    assert again is not None and again.batch_id != first.batch_id
+    assert [e["seq"] for e in again.events] == [1, 2, 3]
+    assert box.dead_count() == 0
+    box.ack(again, hwm=3, rejected=[(1, "bad"), (3, "worse")])
+    assert (box.dead_count(), box.depth(), box.hwm(), box.committed_seq()) == (2, 1, 3, 4)
+    box.close()
+
+
 def test_outbox_batches_respect_byte_limit(tmp_path: Path):
     box = Outbox(tmp_path / "q.db")
     box.append([draft("X" * 500) for _ in range(20)])
