@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -65,3 +66,35 @@ def test_framer_buffer_stays_bounded_without_terminator():
     for _ in range(1000):
         framer.feed(b"Z" * 1000)
     assert len(framer._buf) <= 16 + 1
+
+
+def test_framer_counts_every_dropped_line_and_resets():
+    framer = LineFramer(b"\n", 4)
+    assert framer.feed(b"LONG-1\nok\nLONG-22\nLONG-333\n") == [b"ok"]
+    assert framer.dropped == 3
+    errors = framer.take_errors()
+    assert [e.reason for e in errors] == ["line longer than 4 bytes dropped"] * 3
+    assert [e.data for e in errors] == [b"LONG"] * 3  # the first max_line bytes, as evidence
+    framer.feed(b"PART")
+    framer.reset()  # the port was reopened: the partial line is gone
+    assert framer.feed(b"IAL\nnew\n") == [b"IAL", b"new"]
+
+
+def test_framer_reports_an_overlong_partial_line_at_once_and_keeps_a_split_terminator():
+    framer = LineFramer(b"\r\n", 4)
+    assert framer.feed(b"ABCD\r") == []  # 4 bytes + half a terminator: still a valid line
+    assert framer.feed(b"\n") == [b"ABCD"]
+    assert framer.feed(b"ABCDEF") == []  # already longer than 4 + a partial terminator
+    assert [e.data for e in framer.take_errors()] == [b"ABCD"]
+    assert framer.feed(b"GHIJ\r") == []  # the rest of the dropped line
+    assert len(framer._buf) == 1  # only what may start a terminator is kept
+    assert framer.feed(b"\nOK\r\n") == [b"OK"]
+    assert framer.dropped == 1
+
+
+def test_framer_settings_are_checked():
+    assert LineFramer(b"\n", 1).feed(b"A\nBB\n") == [b"A"]
+    with pytest.raises(ValueError, match="terminator must not be empty"):
+        LineFramer(b"", 8)
+    with pytest.raises(ValueError, match="max_line must be positive"):
+        LineFramer(b"\n", 0)

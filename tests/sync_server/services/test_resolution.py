@@ -206,3 +206,14 @@ def test_resolution_attaching_an_identifier_claims_past_unknown_codes(world):
         assert view.last_seen is not None and view.last_seen.location == "L1"
         incremental, rebuilt = read_state(s), compute_state(s)
         assert incremental == rebuilt
+
+
+def test_resolution_a_time_tie_within_one_stream_goes_to_the_later_seq(world):
+    engine, _ = world
+    earlier, later = _ev(1, 90, "A1", location="L1"), _ev(2, 90, "A1", location="L2")
+    for order in ([earlier, later], [later, earlier]):  # one batch each: the SQL guard decides
+        _reset_history(engine)
+        _deliver(engine, [(S1, [event]) for event in order])
+        assert _answer(engine)["A1"][0] == "L2"
+        incremental, rebuilt = _state(engine)
+        assert incremental == rebuilt
