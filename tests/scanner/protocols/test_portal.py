@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.protocols.aggregation import AggregationConfig
+from scanner.protocols.portal import Portal
 from scanner.sim import portal_runs as runs
 from scanner.sim.portal import Trajectory, crossing
 from scanner.sim.portal_field import PortalField, door_geometry
@@ -156,3 +157,39 @@ def test_portal_never_reports_a_wrong_direction(steps, seed, size, geometry):
         truth = _transitions(cart.path, dx, until)
         got = [s.direction for s in sightings if s.epc == epc and s.direction]
         assert runs.fits(got, truth), (points, epc, dx, got, truth)
+
+
+FADING = [-45.0, -47.0, -55.0, -60.0, -62.0, -66.0]  # RSSI of a tag driving away
+
+
+def _decide_after(reads: list[tuple[float, int, float]], at: float) -> str | None:
+    """Feed (time, antenna, RSSI) reads of one tag to a bare `Portal`; decide on antenna 2."""
+    portal = Portal({1: "out", 2: "in"}, crossing_s=10.0, settle_s=1.0)
+    for t, antenna, rssi in reads:
+        portal.observe("E1" * 12, antenna, t, rssi)
+    return portal.decide("E1" * 12, 2, at)
+
+
+def _outside_then(middle: list[tuple[float, int, float]], tail_rssi: list[float]):
+    lead = [(0.1 * i, 1, -50.0 - i % 3) for i in range(10)]  # 0.0-0.9 s, outside only
+    tail = [(6.0 + 0.1 * i, 2, level) for i, level in enumerate(tail_rssi)]
+    return lead + middle + tail
+
+
+def test_portal_sides_read_together_without_a_clear_order_is_null():
+    # read outside twice, then by both sides for eight seconds, then a short inside tail: it
+    # starts and ends right, but the two sides' read times are not clearly in order
+    lead = [(0.0, 1, -50.0), (0.1, 1, -51.0)]
+    both = [(0.2 + 0.1 * i, 1 + i % 2, -50.0 - i % 3) for i in range(80)]
+    tail = [(8.3 + 0.1 * i, 2, level) for i, level in enumerate(FADING)]
+    assert _decide_after(lead + both + tail, 9.9) is None
+    # the same with the middle read by the inside only is a crossing
+    inside = [(0.2 + 0.1 * i, 2, -45.0 - i % 3) for i in range(80)]
+    assert _decide_after(lead + inside + tail, 9.9) == "in"
+
+
+def test_portal_tail_that_does_not_fade_is_a_tag_standing_still():
+    inside = [(1.0 + 0.1 * i, 2, -45.0 - i % 3) for i in range(20)]
+    steady = [-46.0, -45.0, -47.0, -46.0, -45.0, -46.0]
+    assert _decide_after(_outside_then(inside, steady), 7.6) is None
+    assert _decide_after(_outside_then(inside, FADING), 7.6) == "in"
