@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,6 +140,38 @@ def test_outbox_refuses_appends_over_budget_and_keeps_everything(tmp_path: Path,
         box.ack(batch, hwm=batch.last_seq)
     assert box.append([draft("AGAIN")]) == [committed + 1]
     assert box.integrity_check() == ["ok"]
+    box.close()
+
+
+def test_outbox_alarm_rises_once_above_80_percent_and_clears_below(tmp_path: Path, caplog):
+    caplog.set_level(logging.INFO, logger="scanner.queue.store")
+    box = Outbox(tmp_path / "q.db", budget_bytes=160_000)
+    assert not box.alarm
+    assert box.usage() == box.used_bytes() / 160_000
+    while box.usage() <= 0.8:
+        assert not box.alarm
+        box.append([draft("Y" * 300) for _ in range(10)])
+    assert box.alarm
+    box.append([draft("Z")])  # still above: no second warning
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    assert re.fullmatch(
+        rf"queue {re.escape(str(box.path))} is \d+% of its 0\.2 MB budget; "
+        "reads will be refused when it is full",
+        warned[0],
+    )
+    with pytest.raises(QueueFullError) as refused:
+        box.append([draft("Y" * 300) for _ in range(200)])
+    assert re.fullmatch(
+        rf"queue {re.escape(str(box.path))} is full \(0\.\d of 0\.2 MB budget\): read "
+        "refused; nothing queued was dropped. Restore the network or raise queue_budget_mb.",
+        str(refused.value),
+    )
+    while (batch := box.next_batch(max_events=1000)) is not None:
+        box.ack(batch, hwm=batch.last_seq)
+    assert not box.alarm
+    cleared = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert cleared == [f"queue {box.path} is back under {box.usage() * 100:.0f}% of its budget"]
     box.close()
 
 
