@@ -25,6 +25,7 @@ from scanner.codecs.llrp_params import (
     encode_status,
     find_capabilities,
     find_status,
+    pack,
 )
 from scanner.codecs.llrp_reports import (
     ReaderEvent,
@@ -128,7 +129,7 @@ def encode(message: Message) -> bytes:
         raise LLRPError(f"bad message type {message.type} / version {message.version}")
     length = HEADER_SIZE + len(message.body)
     head = (message.version << 10) | message.type
-    return struct.pack(">HII", head, length, message.message_id) + message.body
+    return pack(">HII", head, length, message.message_id) + message.body
 
 
 def decode_header(data: bytes) -> tuple[int, int, int, int]:
@@ -197,7 +198,7 @@ class Framer:
 
 def get_reader_capabilities(message_id: int, requested: int = 0) -> Message:
     """GET_READER_CAPABILITIES; requested 0 = all, 1 general, 2 LLRP, 3 regulatory, 4 air."""
-    return Message(GET_READER_CAPABILITIES, message_id, bytes([requested]))
+    return Message(GET_READER_CAPABILITIES, message_id, pack(">B", requested))
 
 
 def set_reader_config(message_id: int, config: ReaderConfig) -> Message:
@@ -212,7 +213,7 @@ def rospec_command(mtype: int, message_id: int, rospec_id: int) -> Message:
     """DELETE_, START_, STOP_ or ENABLE_ROSPEC (ID 0 = all ROSpecs)."""
     if mtype not in _ROSPEC_ID_MESSAGES:
         raise LLRPError(f"{MESSAGE_NAMES.get(mtype, mtype)} does not take an ROSpec ID")
-    return Message(mtype, message_id, struct.pack(">I", rospec_id))
+    return Message(mtype, message_id, pack(">I", rospec_id))
 
 
 def keepalive_ack(message_id: int) -> Message:

@@ -128,12 +128,20 @@ class Param:
     tv: bool = False
 
 
+def pack(fmt: str, *values: int) -> bytes:
+    """`struct.pack` that raises LLRPError for a value out of its field's range."""
+    try:
+        return struct.pack(fmt, *values)
+    except struct.error as exc:
+        raise LLRPError(f"cannot encode {values} as {fmt}: {exc}") from None
+
+
 def tlv(ptype: int, body: bytes = b"", *subs: bytes) -> bytes:
     """A TLV parameter: header, `body`, then already-encoded sub-parameters."""
     payload = body + b"".join(subs)
     if len(payload) + 4 > 0xFFFF:
         raise LLRPError(f"parameter {ptype} too long ({len(payload)} bytes)")
-    return struct.pack(">HH", ptype & 0x3FF, len(payload) + 4) + payload
+    return pack(">HH", ptype & 0x3FF, len(payload) + 4) + payload
 
 
 def tv(ptype: int, value: bytes) -> bytes:
@@ -191,7 +199,7 @@ def utf8_bytes(text: str) -> bytes:
     raw = text.encode("utf-8")
     if len(raw) > 0xFFFF:
         raise LLRPError("text longer than 65535 bytes")
-    return struct.pack(">H", len(raw)) + raw
+    return pack(">H", len(raw)) + raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,12 +221,12 @@ class LLRPStatus:
 
 
 def encode_status(status: LLRPStatus) -> bytes:
-    body = struct.pack(">H", status.code) + utf8_bytes(status.description)
+    body = pack(">H", status.code) + utf8_bytes(status.description)
     subs: list[bytes] = []
     if status.error_field is not None:
-        subs.append(tlv(P_FIELD_ERROR, struct.pack(">HH", status.error_field, status.code)))
+        subs.append(tlv(P_FIELD_ERROR, pack(">HH", status.error_field, status.code)))
     if status.error_param is not None:
-        subs.append(tlv(P_PARAMETER_ERROR, struct.pack(">HH", status.error_param, status.code)))
+        subs.append(tlv(P_PARAMETER_ERROR, pack(">HH", status.error_param, status.code)))
     return tlv(P_LLRP_STATUS, body, *subs)
 
 
@@ -253,7 +261,7 @@ class Capabilities:
 
 
 def encode_capabilities(caps: Capabilities) -> bytes:
-    head = struct.pack(">HHII", caps.max_antennas, 0, caps.manufacturer, caps.model)
+    head = pack(">HHII", caps.max_antennas, 0, caps.manufacturer, caps.model)
     return tlv(P_GENERAL_DEVICE_CAPABILITIES, head + utf8_bytes(caps.firmware))
 
 

@@ -25,9 +25,11 @@ from scanner.codecs.llrp_params import (
     TV_LAST_SEEN_UTC,
     TV_PEAK_RSSI,
     TV_ROSPEC_ID,
+    TV_SIZES,
     TV_TAG_SEEN_COUNT,
     LLRPError,
     iter_params,
+    pack,
     tlv,
     tv,
     unpack,
@@ -72,11 +74,11 @@ def encode_tag_report(report: TagReport) -> bytes:
     else:
         if len(report.epc) * 8 > 0xFFFF:
             raise LLRPError("EPC longer than 65535 bits")
-        subs = [tlv(P_EPC_DATA, struct.pack(">H", len(report.epc) * 8) + report.epc)]
+        subs = [tlv(P_EPC_DATA, pack(">H", len(report.epc) * 8) + report.epc)]
     for ptype, (name, fmt) in _TV_FIELDS.items():
         value = getattr(report, name)
         if value is not None:
-            subs.append(tv(ptype, struct.pack(fmt, value)))
+            subs.append(tv(ptype, pack(fmt, value)))
     return tlv(P_TAG_REPORT_DATA, b"", *subs)
 
 
@@ -88,18 +90,41 @@ def _epc_data(body: bytes) -> bytes:
     return body[2:]
 
 
+_TV_STRUCTS = {t: (name, struct.Struct(fmt)) for t, (name, fmt) in _TV_FIELDS.items()}
+_TLV_HEAD = struct.Struct(">HH")
+
+
 def decode_tag_report(body: bytes) -> TagReport:
-    """The body of one TagReportData (240). Unknown sub-parameters are skipped."""
+    """The body of one TagReportData (240). Unknown sub-parameters are skipped.
+
+    The hot path of a busy dock door, so it walks the bytes inline rather than through
+    `iter_params` (same rules: an unknown TV type or a bad length raises LLRPError).
+    """
     epc: bytes | None = None
     fields: dict[str, int] = {}
-    for p in iter_params(body):
-        if p.tv and p.type == TV_EPC96:
-            epc = p.body
-        elif not p.tv and p.type == P_EPC_DATA:
-            epc = _epc_data(p.body)
-        elif p.tv and p.type in _TV_FIELDS:
-            name, fmt = _TV_FIELDS[p.type]
-            fields[name] = struct.unpack(fmt, p.body)[0]
+    pos, n = 0, len(body)
+    while pos < n:
+        first = body[pos]
+        if first & 0x80:
+            ptype = first & 0x7F
+            size = TV_SIZES.get(ptype)
+            if size is None or pos + 1 + size > n:
+                raise LLRPError(f"bad TV parameter {ptype}", body[pos:])
+            if ptype == TV_EPC96:
+                epc = body[pos + 1 : pos + 13]
+            elif ptype in _TV_STRUCTS:
+                name, layout = _TV_STRUCTS[ptype]
+                fields[name] = layout.unpack_from(body, pos + 1)[0]
+            pos += 1 + size
+            continue
+        if pos + 4 > n:
+            raise LLRPError("truncated parameter header", body[pos:])
+        ptype, length = _TLV_HEAD.unpack_from(body, pos)
+        if length < 4 or pos + length > n:
+            raise LLRPError(f"bad length {length} for parameter {ptype & 0x3FF}", body[pos:])
+        if ptype & 0x3FF == P_EPC_DATA:
+            epc = _epc_data(body[pos + 4 : pos + length])
+        pos += length
     if epc is None:
         raise LLRPError("TagReportData without an EPC", body)
     return TagReport(epc, **fields)
@@ -130,17 +155,17 @@ class ReaderEvent:
 def encode_reader_event(event: ReaderEvent) -> bytes:
     """ReaderEventNotificationData (246)."""
     clock = P_UPTIME if event.uptime else P_UTC_TIMESTAMP
-    subs = [tlv(clock, struct.pack(">Q", event.timestamp_us))]
+    subs = [tlv(clock, pack(">Q", event.timestamp_us))]
     if event.buffer_fill_percent is not None:
-        subs.append(tlv(P_REPORT_BUFFER_LEVEL_WARNING, bytes([event.buffer_fill_percent])))
+        subs.append(tlv(P_REPORT_BUFFER_LEVEL_WARNING, pack(">B", event.buffer_fill_percent)))
     if event.buffer_overflow:
         subs.append(tlv(P_REPORT_BUFFER_OVERFLOW_ERROR))
     if event.exception is not None:
         subs.append(tlv(P_READER_EXCEPTION_EVENT, utf8_bytes(event.exception)))
     for antenna, connected in event.antenna_events:
-        subs.append(tlv(P_ANTENNA_EVENT, struct.pack(">BH", int(connected), antenna)))
+        subs.append(tlv(P_ANTENNA_EVENT, pack(">BH", int(connected), antenna)))
     if event.connection_attempt is not None:
-        subs.append(tlv(P_CONNECTION_ATTEMPT_EVENT, struct.pack(">H", event.connection_attempt)))
+        subs.append(tlv(P_CONNECTION_ATTEMPT_EVENT, pack(">H", event.connection_attempt)))
     return tlv(P_READER_EVENT_NOTIFICATION_DATA, b"", *subs)
 
 

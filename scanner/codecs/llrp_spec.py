@@ -5,7 +5,6 @@ Pure: no IO.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from scanner.codecs.llrp_params import (
@@ -27,6 +26,7 @@ from scanner.codecs.llrp_params import (
     LLRPError,
     Param,
     iter_params,
+    pack,
     tlv,
     unpack,
 )
@@ -68,25 +68,25 @@ class ROSpecConfig:
 def _antenna_configuration(spec: ROSpecConfig, antenna: int) -> bytes:
     subs = []
     if spec.tx_power_index is not None:
-        subs.append(tlv(P_RF_TRANSMITTER, struct.pack(">HHH", 1, 1, spec.tx_power_index)))
+        subs.append(tlv(P_RF_TRANSMITTER, pack(">HHH", 1, 1, spec.tx_power_index)))
     if spec.session is not None:
-        singulation = struct.pack(">BHI", (spec.session & 3) << 6, spec.tag_population, 0)
+        singulation = pack(">BHI", (spec.session & 3) << 6, spec.tag_population, 0)
         control = tlv(P_C1G2_SINGULATION_CONTROL, singulation)
         subs.append(tlv(P_C1G2_INVENTORY_COMMAND, b"\x00", control))
-    return tlv(P_ANTENNA_CONFIGURATION, struct.pack(">H", antenna), *subs)
+    return tlv(P_ANTENNA_CONFIGURATION, pack(">H", antenna), *subs)
 
 
 def _aispec(spec: ROSpecConfig) -> bytes:
     antennas = spec.antennas or (0,)
-    ids = struct.pack(f">H{len(antennas)}H", len(antennas), *antennas)
+    ids = pack(f">H{len(antennas)}H", len(antennas), *antennas)
     if spec.duration_ms is None:
-        stop = struct.pack(">BI", AISPEC_STOP_NULL, 0)
+        stop = pack(">BI", AISPEC_STOP_NULL, 0)
     else:
-        stop = struct.pack(">BI", AISPEC_STOP_DURATION, spec.duration_ms)
+        stop = pack(">BI", AISPEC_STOP_DURATION, spec.duration_ms)
     configs = []
     if spec.tx_power_index is not None or spec.session is not None:
         configs = [_antenna_configuration(spec, a) for a in antennas]
-    inventory = struct.pack(">HB", spec.inventory_spec_id, PROTOCOL_EPC_C1G2)
+    inventory = pack(">HB", spec.inventory_spec_id, PROTOCOL_EPC_C1G2)
     return tlv(
         P_AISPEC,
         ids,
@@ -102,14 +102,14 @@ def encode_rospec(spec: ROSpecConfig) -> bytes:
         P_RO_BOUNDARY_SPEC,
         b"",
         tlv(P_ROSPEC_START_TRIGGER, bytes([start])),
-        tlv(P_ROSPEC_STOP_TRIGGER, struct.pack(">BI", 0, 0)),
+        tlv(P_ROSPEC_STOP_TRIGGER, pack(">BI", 0, 0)),
     )
     report = tlv(
         P_RO_REPORT_SPEC,
-        struct.pack(">BH", REPORT_UPON_N_TAGS_OR_END_OF_AISPEC, spec.report_every_n),
-        tlv(P_TAG_REPORT_CONTENT_SELECTOR, struct.pack(">H", spec.content)),
+        pack(">BH", REPORT_UPON_N_TAGS_OR_END_OF_AISPEC, spec.report_every_n),
+        tlv(P_TAG_REPORT_CONTENT_SELECTOR, pack(">H", spec.content)),
     )
-    head = struct.pack(">IBB", spec.rospec_id, spec.priority, 0)
+    head = pack(">IBB", spec.rospec_id, spec.priority, 0)
     return tlv(P_ROSPEC, head, boundary, _aispec(spec), report)
 
 
@@ -205,12 +205,11 @@ def encode_reader_config(config: ReaderConfig) -> bytes:
     subs = []
     if config.events:
         states = [
-            tlv(P_EVENT_NOTIFICATION_STATE, struct.pack(">HB", event, 0x80))
-            for event in config.events
+            tlv(P_EVENT_NOTIFICATION_STATE, pack(">HB", event, 0x80)) for event in config.events
         ]
         subs.append(tlv(P_READER_EVENT_NOTIFICATION_SPEC, b"", *states))
     if config.keepalive_ms is not None:
-        subs.append(tlv(P_KEEPALIVE_SPEC, struct.pack(">BI", 1, config.keepalive_ms)))
+        subs.append(tlv(P_KEEPALIVE_SPEC, pack(">BI", 1, config.keepalive_ms)))
     return bytes([0x80 if config.reset_to_factory else 0]) + b"".join(subs)
 
 

@@ -292,3 +292,21 @@ def test_corrupted_reports_only_raise_codec_error(reports, data):
             cut = data.draw(st.integers(0, len(body)))
             with contextlib.suppress(CodecError):
                 typed(L.Message(mtype, 1, bytes(body[:cut])))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: L.ro_access_report(1, [TagReport(EPC, antenna=70000)]),
+        lambda: L.ro_access_report(1, [TagReport(EPC, peak_rssi=200)]),
+        lambda: L.reader_event_notification(1, ReaderEvent(-1)),
+        lambda: L.reader_event_notification(1, ReaderEvent(0, buffer_fill_percent=256)),
+        lambda: L.add_rospec(1, ROSpecConfig(2**32)),
+        lambda: L.get_reader_capabilities(1, 256),
+        lambda: L.rospec_command(L.START_ROSPEC, 1, 2**32),
+        lambda: L.encode(L.keepalive(2**32)),
+    ],
+)
+def test_out_of_range_values_do_not_encode(build):
+    with pytest.raises(CodecError, match="cannot encode"):
+        build()
