@@ -48,8 +48,9 @@ def expected_now_select(scope: Collection[str]) -> Select[Any]:
     )
 
 
-def last_located_as_of(as_of: datetime, exclude_audit: str | None) -> Any:
-    """A subquery of (asset_id, resolved_location): each asset's location by rule 1 at `as_of`."""
+def last_located_as_of(as_of: datetime, exclude_audit: str | None, only_assets: Any = None) -> Any:
+    """A subquery of (asset_id, resolved_location): each asset's location by rule 1 at `as_of`
+    (of every asset, or of `only_assets`)."""
     # Rule 1 evaluated at `as_of`: each asset's latest located event by event time. Weak reads
     # never move an asset, and the audit's own events must not decide what it expects.
     conds = [
@@ -60,6 +61,8 @@ def last_located_as_of(as_of: datetime, exclude_audit: str | None) -> Any:
     ]
     if exclude_audit is not None:
         conds.append(or_(_E.c.audit_id.is_(None), _E.c.audit_id != exclude_audit))
+    if only_assets is not None:  # rank only these assets' events (an IN list or a bindparam)
+        conds.append(_E.c.asset_id.in_(only_assets))
     rank = (
         func.row_number()
         .over(

@@ -126,7 +126,7 @@ def _pdf_section(pdf: Any, report: Report, name: str, title: str) -> None:
     if not items:
         return
     pdf.set_font("Helvetica", size=7)
-    widths = (20, 30, 30, 22, 22, 8, 22, 18, 38, 12, 10, 45)
+    widths = (20, 30, 30, 22, 22, 11, 22, 18, 38, 12, 10, 42)
     with pdf.table(col_widths=widths, line_height=4, repeat_headings=1) as table:
         table.row(list(COLUMNS[1:]))
         for row in items[:PDF_ROWS]:

@@ -58,7 +58,7 @@ def _utc(value: Any) -> datetime:
 
 
 def load_expected(
-    session: Session, audit_id: str, keys: Mapping[str, Sequence[str]] | None = None
+    session: Session, audit_id: str, keys: Mapping[str, tuple[str, ...]] | None = None
 ) -> list[ExpectedAsset]:
     """The audit's frozen expected list; `keys` gives, per asset tag, the keys to match reads
     by (the server passes the keys its reads resolved to, not every key of every asset)."""
@@ -69,7 +69,7 @@ def load_expected(
     )
     rows = _raw_rows(session, stmt)
     got = keys or {}
-    return [ExpectedAsset(t, tuple(got.get(t, ())), loc, n) for t, loc, n in rows]
+    return [ExpectedAsset(t, got.get(t, ()), loc, n) for t, loc, n in rows]
 
 
 def _reads_stmt(audit: Audit, codes: list[str], until: datetime) -> Any:
@@ -89,7 +89,8 @@ def _reads_stmt(audit: Audit, codes: list[str], until: datetime) -> Any:
         select(*_READ_COLS)
         .select_from(_E.outerjoin(_A, _A.c.id == _E.c.asset_id))
         .where(where, _E.c.type.in_(ASSET_TYPES))
-        .order_by(_E.c.event_time, _E.c.id)
+        # Arrival order: the index gives it without a sort; ties in time go to the first.
+        .order_by(_E.c.id)
     )
 
 
@@ -97,7 +98,8 @@ def _as_of_locations(session: Session, audit: Audit, asset_ids: set[int]) -> dic
     # Where the unexpected assets were expected: rule 1 at the audit's open, without its reads.
     if not asset_ids:
         return {}
-    last = exp.last_located_as_of(audit.expected_as_of, audit.id)
+    ids_param: Any = bindparam("ids", expanding=True)
+    last = exp.last_located_as_of(audit.expected_as_of, audit.id, ids_param)
     out: dict[int, str] = {}
     home = _LOC.alias("home")
     stmt = (
@@ -107,7 +109,7 @@ def _as_of_locations(session: Session, audit: Audit, asset_ids: set[int]) -> dic
                 home, home.c.id == _A.c.home_location_id
             )
         )
-        .where(_A.c.id.in_(bindparam("ids", expanding=True)))
+        .where(_A.c.id.in_(ids_param))
     )
     ids = sorted(asset_ids)
     for start in range(0, len(ids), 5000):
@@ -137,9 +139,9 @@ def live(session: Session, audit: Audit, now: datetime) -> Reconciliation:
 def _live(session: Session, audit: Audit, now: datetime) -> Reconciliation:
     codes = core.scope(session, audit)
     reads, tags = _load_reads(session, audit, codes, now)
-    by_tag: dict[str, list[str]] = {}
+    by_tag: dict[str, tuple[str, ...]] = {}
     for key, (_, tag, _) in tags.items():
-        by_tag.setdefault(tag, []).append(key)
+        by_tag[tag] = (*by_tag.get(tag, ()), key)
     expected = load_expected(session, audit.id, by_tag)
     expected_tags = {e.asset_tag for e in expected}
     others = {k: v for k, v in tags.items() if v[1] not in expected_tags}
