@@ -18,6 +18,7 @@ from sync_server.docs import mount_docs
 from sync_server.errors import BodyLimitMiddleware, install_error_handlers
 from sync_server.headers import SecurityHeaders
 from sync_server.metrics import Metrics, ResponseCounter
+from sync_server.openapi import install_openapi
 from sync_server.services.auth import PasswordCost, server_secret
 from sync_server.services.login_limiter import LoginLimits
 from sync_server.settings import ServerSettings
@@ -62,6 +63,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(ResponseCounter, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders, https=settings.https)
     _add_routes(app)
+    install_openapi(app)
     return app
 
 
