@@ -37,6 +37,12 @@ from scanner.codecs.llrp_params import (
     utf8_field,
 )
 
+# Custom parameters (16.2.9): TLV type 1023, u32 vendor (IANA PEN), u32 subtype, data.
+# Impinj's subtypes are from sllurp's Param_struct (ImpinjPeakRSSI: s16, dBm x 100).
+P_CUSTOM = 1023
+IMPINJ = 25882
+IMPINJ_PEAK_RSSI = 57
+
 # TV type -> (TagReport field, struct format), in the order 16.2.7.3 lays them out.
 _TV_FIELDS = {
     TV_ROSPEC_ID: ("rospec_id", ">I"),
@@ -61,6 +67,7 @@ class TagReport:
     seen_count: int | None = None
     channel_index: int | None = None
     rospec_id: int | None = None
+    impinj_peak_rssi_cdbm: int | None = None  # Impinj custom ImpinjPeakRSSI, dBm x 100
 
     @property
     def epc_hex(self) -> str:
@@ -79,6 +86,9 @@ def encode_tag_report(report: TagReport) -> bytes:
         value = getattr(report, name)
         if value is not None:
             subs.append(tv(ptype, pack(fmt, value)))
+    if report.impinj_peak_rssi_cdbm is not None:
+        rssi = pack(">IIh", IMPINJ, IMPINJ_PEAK_RSSI, report.impinj_peak_rssi_cdbm)
+        subs.append(tlv(P_CUSTOM, rssi))
     return tlv(P_TAG_REPORT_DATA, b"", *subs)
 
 
@@ -92,6 +102,7 @@ def _epc_data(body: bytes) -> bytes:
 
 _TV_STRUCTS = {t: (name, struct.Struct(fmt)) for t, (name, fmt) in _TV_FIELDS.items()}
 _TLV_HEAD = struct.Struct(">HH")
+_IMPINJ_RSSI = struct.Struct(">IIh")
 
 
 def decode_tag_report(body: bytes) -> TagReport:
@@ -124,6 +135,10 @@ def decode_tag_report(body: bytes) -> TagReport:
             raise LLRPError(f"bad length {length} for parameter {ptype & 0x3FF}", body[pos:])
         if ptype & 0x3FF == P_EPC_DATA:
             epc = _epc_data(body[pos + 4 : pos + length])
+        elif ptype & 0x3FF == P_CUSTOM and length == 14:
+            vendor, subtype, value = _IMPINJ_RSSI.unpack_from(body, pos + 4)
+            if (vendor, subtype) == (IMPINJ, IMPINJ_PEAK_RSSI):
+                fields["impinj_peak_rssi_cdbm"] = value
         pos += length
     if epc is None:
         raise LLRPError("TagReportData without an EPC", body)

@@ -84,6 +84,17 @@ def test_tag_report_fields_decode():
     assert tag.seen_count is None
 
 
+def test_impinj_peak_rssi_known_answer():
+    # Custom parameter 1023: vendor 25882 (Impinj), subtype 57 (ImpinjPeakRSSI), s16 dBm x 100.
+    wire = (
+        "043D 00000029 00000002 00F0001F 8D E28011606000020A1B2C3D4E"
+        " 03FF000E 0000651A 00000039 E7FA"
+    )
+    message = L.ro_access_report(2, [TagReport(EPC, impinj_peak_rssi_cdbm=-6150)])
+    assert L.encode(message) == h(wire)
+    assert L.tag_reports(L.decode(h(wire)))[0].impinj_peak_rssi_cdbm == -6150
+
+
 def test_status_codes_and_errors():
     status = L.status_of(L.status_message(L.ADD_ROSPEC_RESPONSE, 1, LLRPStatus(101, "bad", 183, 2)))
     assert (status.name, status.ok, status.error_param, status.error_field) == (
@@ -151,6 +162,7 @@ tags = st.builds(
     seen_count=opt16,
     channel_index=opt16,
     rospec_id=st.none() | u32,
+    impinj_peak_rssi_cdbm=st.none() | st.integers(-32768, 32767),
 )
 events = st.builds(
     ReaderEvent,

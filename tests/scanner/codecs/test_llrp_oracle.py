@@ -36,6 +36,7 @@ def _expected(tag: TagReport) -> dict[str, Any]:
         "TagSeenCount": tag.seen_count,
         "ChannelIndex": tag.channel_index,
         "ROSpecID": tag.rospec_id,
+        "ImpinjPeakRSSI": tag.impinj_peak_rssi_cdbm,
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -51,6 +52,7 @@ tags = st.builds(
     seen_count=u16,
     channel_index=u16,
     rospec_id=st.none() | st.integers(0, 2**32 - 1),
+    impinj_peak_rssi_cdbm=st.none() | st.integers(-32768, 32767),
 )
 
 
