@@ -258,52 +258,22 @@ def user_token_revoke(
 def import_assets(
     file: Annotated[Path, typer.Argument(help="A CSV file (Snipe-IT export headers accepted).")],
     db: DbOpt = DEFAULT_DB,
-    as_json: JsonOpt = False,
-) -> None:
-    """Import an asset register; all or nothing per file."""
-    from sync_server.commands import import_assets as run_import
-
-    raise typer.Exit(run_import(db, file, as_json))
-
-
-@app.command()
-def labels(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF or ZPL file to write.")],
-    asset: Annotated[list[str] | None, typer.Option(help="An asset tag (repeatable).")] = None,
-    q: Annotated[
-        str | None, typer.Option(help="Assets whose tag, name or serial has this.")
+    server: Annotated[
+        str | None,
+        typer.Option("--server", help="Import through this running server's API instead of --db."),
     ] = None,
-    location: Annotated[str | None, typer.Option(help="Assets with this home location.")] = None,
-    category: Annotated[str | None, typer.Option(help="Assets of this category.")] = None,
-    layout: Annotated[
-        str, typer.Option(help="avery-l7160, avery-5160, roll-57x32 or roll-102x51.")
-    ] = "avery-l7160",
-    symbology: Annotated[str, typer.Option(help="code128, qr or gs1-datamatrix.")] = "code128",
-    zpl: Annotated[
-        bool, typer.Option("--zpl", help="ZPL for Zebra printers instead of PDF.")
-    ] = False,
-    rfid: Annotated[
-        bool, typer.Option("--rfid", help="ZPL: encode the GIAI-96 EPC (^RFW).")
-    ] = False,
-    skip: Annotated[int, typer.Option(help="Label slots already used on the first sheet.")] = 0,
-    company_prefix: Annotated[
+    token: Annotated[
         str | None,
         typer.Option(
-            envvar="SCANSTATION_GS1_COMPANY_PREFIX", help="GS1 company prefix for allocating GIAIs."
+            "--token", envvar="SCANSTATION_API_TOKEN", help="An admin's API token (--server)."
         ),
     ] = None,
-    db: DbOpt = DEFAULT_DB,
     as_json: JsonOpt = False,
 ) -> None:
-    """Print asset labels: PDF sheets or rolls, or ZPL (with RFID encoding)."""
-    from sync_server.labels_cli import run_labels
+    """Import an asset register; all or nothing per file; prints where each column went."""
+    from sync_server.commands import import_assets as run_import
 
-    options = {
-        "assets": asset or None, "q": q, "location": location, "category": category,
-        "layout": layout, "symbology": symbology, "format": "zpl" if zpl else "pdf",
-        "rfid": rfid, "skip": skip,
-    }  # fmt: skip
-    raise typer.Exit(run_labels(db, options, output, company_prefix, as_json))
+    raise typer.Exit(run_import(db, file, as_json, server, token))
 
 
 @app.command()

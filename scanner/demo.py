@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import httpx
 from rich.console import Console
 
 from scanner import demo_data
+from scanner.demo_children import Children, DemoStopped, StopSignals
 from shared.identifiers import encode_giai
 
 WAND_PROFILE = "generic-serial-wand"
@@ -37,49 +37,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-class _Children:
-    """The demo's processes, each in its own session so Ctrl-C reaches only the demo, which
-    then stops them in order: agents first (they flush their queues), then the rest."""
-
-    def __init__(self, logs: Path) -> None:
-        self._logs = logs
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(
-        self, name: str, args: list[str], stdin: int | None = None, pipe_out: bool = False
-    ) -> subprocess.Popen[bytes]:
-        log = (self._logs / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "scanner", *args],
-            stdin=stdin,
-            stdout=subprocess.PIPE if pipe_out else log,
-            stderr=log,
-            start_new_session=True,
-        )
-        self.procs[name] = proc
-        return proc
-
-    def stop(self, name: str, timeout: float = 15.0) -> None:
-        proc = self.procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-    def stop_all(self) -> None:
-        for name in [n for n in self.procs if n.startswith("agent")]:
-            self.stop(name)
-        for name in list(self.procs):
-            self.stop(name)
-
-    def dead(self) -> list[str]:
-        return [name for name, proc in self.procs.items() if proc.poll() is not None]
 
 
 def _cli_json(args: list[str], stdin: str | None = None) -> dict[str, Any]:
@@ -132,7 +89,7 @@ def _epc(asset: demo_data.DemoAsset) -> str:
     return encode_giai(demo_data.COMPANY_PREFIX, str(asset.number))
 
 
-def _start_portal(children: _Children, work: Path, url: str, db: str) -> None:
+def _start_portal(children: Children, work: Path, url: str, db: str) -> None:
     """A dock door: a 4-port reader with antennas 1 and 3 outside, 2 and 4 inside, loads
     driving through it at forklift speeds in the simulator's physical portal model."""
     portal = _cli_json(
@@ -188,7 +145,14 @@ def _scans(items: list[demo_data.DemoAsset]) -> Iterator[str]:
 
 
 def run_demo(port: int = 8700, workdir: Path | None = None) -> int:
-    """Start server, simulators and agents; print the address and a login; run until Ctrl-C."""
+    """Start server, simulators and agents; print the address and a login; run until stopped
+    by Ctrl-C, SIGTERM, SIGINT or SIGHUP (every child stops, agents first)."""
+    signals = StopSignals()
+    with signals.installed():
+        return _run(signals, port, workdir)
+
+
+def _run(signals: StopSignals, port: int, workdir: Path | None) -> int:
     console = Console(stderr=True)
     work = (workdir or Path("var/demo")).resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -197,7 +161,7 @@ def run_demo(port: int = 8700, workdir: Path | None = None) -> int:
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     password = secrets.token_urlsafe(9)
-    children = _Children(work / "logs")
+    children = Children(work / "logs", signals)
     try:
         with console.status("setting up the demo site…"):
             admin = _cli_json(
@@ -227,17 +191,11 @@ def run_demo(port: int = 8700, workdir: Path | None = None) -> int:
             station = _station_file(work, "demo-wand", url, sources)
             children.start("agent-wand", ["agent", "--config", str(station)])
             _start_portal(children, work, url, db)
-        console.print(f"\n[bold green]Scan Station demo is running[/] with {count} assets.")
-        console.print(
-            f"  Web UI:  [bold]{url}/[/]   sign in as [bold]admin[/] / [bold]{password}[/]"
-        )
-        console.print(f"  API:     {url}/docs   (API token: {admin['api_token']})", soft_wrap=True)
-        console.print(f"  Logs:    {work / 'logs'}")
-        console.print("  A simulated wand is walking the site and pallets of RFID-tagged")
-        console.print("  cages cross dock door WH1-DOCK3. Press Ctrl-C to stop.\n")
+        _banner(console, count, url, password, admin["api_token"], work)
         _replay(sim.stdin, _scans(demo_data.assets()), children)
-    except KeyboardInterrupt:
-        console.print("stopping: agents flush their queues first…")
+    except DemoStopped as stop:
+        with contextlib.suppress(OSError):  # after a hangup the terminal may be gone
+            console.print(f"stopping ({stop}): agents flush their queues first…", highlight=False)
     except (RuntimeError, subprocess.CalledProcessError, httpx.HTTPError) as err:
         console.print(f"[red]demo failed:[/] {err}; logs in {work / 'logs'}")
         return 1
@@ -246,7 +204,16 @@ def run_demo(port: int = 8700, workdir: Path | None = None) -> int:
     return 0
 
 
-def _replay(stdin: IO[bytes] | None, scans: Iterator[str], children: _Children) -> None:
+def _banner(console: Console, count: int, url: str, password: str, token: str, work: Path) -> None:
+    console.print(f"\n[bold green]Scan Station demo is running[/] with {count} assets.")
+    console.print(f"  Web UI:  [bold]{url}/[/]   sign in as [bold]admin[/] / [bold]{password}[/]")
+    console.print(f"  API:     {url}/docs   (API token: {token})", soft_wrap=True)
+    console.print(f"  Logs:    {work / 'logs'}")
+    console.print("  A simulated wand is walking the site and pallets of RFID-tagged")
+    console.print("  cages cross dock door WH1-DOCK3. Press Ctrl-C to stop.\n")
+
+
+def _replay(stdin: IO[bytes] | None, scans: Iterator[str], children: Children) -> None:
     assert stdin is not None
     for code in scans:
         dead = children.dead()

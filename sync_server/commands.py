@@ -169,8 +169,11 @@ def add_user(db: str, name: str, role: str, password: str | None, as_json: bool)
     return 0
 
 
-def import_assets(db: str, file: Path, as_json: bool) -> int:
-    """Import an asset register CSV (implemented by `sync_server.importer_cli`)."""
+def import_assets(
+    db: str, file: Path, as_json: bool, server: str | None = None, token: str | None = None
+) -> int:
+    """Import an asset register CSV into `db`, or through `server`'s API (implemented by
+    `sync_server.importer_cli`)."""
     from sync_server.importer_cli import run_import
 
-    return run_import(db, file, as_json)
+    return run_import(db, file, as_json, server, token)

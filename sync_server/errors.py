@@ -58,7 +58,8 @@ async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "1"}
-    return _json(status, str(exc), headers)
+    # An error may carry a structured detail (an import's bad rows, each with its line).
+    return _json(status, getattr(exc, "detail", None) or str(exc), headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -113,17 +114,21 @@ def install_error_handlers(app: FastAPI) -> None:
 class BodyLimitMiddleware:
     """Refuses (413) any request body over `limit` bytes, declared or streamed."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_REQUEST_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_REQUEST_BYTES, paths: dict[str, int] | None = None
+    ) -> None:
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.paths = paths or {}  # a larger limit for these paths (a whole register's CSV)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope.get("path", ""), self.default)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                response = _json(413, f"the request body is over {self.limit} bytes")
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                response = _json(413, f"the request body is over {limit} bytes")
                 await response(scope, receive, send)
                 return
         seen = 0
@@ -133,8 +138,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise TooLarge(f"the request body is over {self.limit} bytes")
+                if seen > limit:
+                    raise TooLarge(f"the request body is over {limit} bytes")
             return message
 
         await self.app(scope, capped, send)

@@ -59,7 +59,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
     )
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware)
+    from sync_server.api.routes.imports import IMPORT_PATH, MAX_IMPORT_BYTES
+
+    app.add_middleware(BodyLimitMiddleware, paths={IMPORT_PATH: MAX_IMPORT_BYTES})
     app.add_middleware(ResponseCounter, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders, https=settings.https)
     _add_routes(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from sync_server.db_types import UTCDateTime
@@ -75,6 +75,10 @@ class Asset(SQLModel, table=True):
     expected_units: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
     disposal_date: date | None = None
     disposal_proceeds: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
+    manufacturer: str | None = Field(default=None, max_length=256)
+    model_number: str | None = Field(default=None, max_length=128)
+    # Whatever a register carries that has no field here (an import keeps every value).
+    custom_fields: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class AssetIdentifier(SQLModel, table=True):

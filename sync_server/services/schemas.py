@@ -128,6 +128,11 @@ class AssetFields(_In):
     order_number: Annotated[str, Field(max_length=128)] | None = None
     warranty_months: Annotated[int, Field(ge=0, le=1200)] | None = None
     notes: Annotated[str, Field(max_length=10_000)] | None = None
+    manufacturer: Annotated[str, Field(max_length=256)] | None = None
+    model_number: Annotated[str, Field(max_length=128)] | None = None
+    custom_fields: (
+        dict[Annotated[str, Field(max_length=256)], Annotated[str, Field(max_length=10_000)]] | None
+    ) = None
     # Money (contract 2.5): amounts are decimal strings (JSON numbers are accepted too).
     in_service_date: date | None = None
     useful_life_months: Annotated[int, Field(ge=1, le=MAX_LIFE_MONTHS)] | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -52,6 +52,12 @@ class AssetOut(AssetMoneyOut):
     last_seen: LastSeenOut | None
     custodian: str | None
     due_back: date | None
+    manufacturer: str | None = None
+    model_name: str | None = None
+    model_number: str | None = None
+    category: str | None = None
+    serial_number: str | None = None
+    custom_fields: dict[str, str] = Field(default_factory=dict)
 
 
 class AssetPage(BaseModel):
@@ -167,6 +173,12 @@ def _asset_outs(session: Session, assets: list[Asset]) -> list[AssetOut]:
                 last_seen=seen,
                 custodian=st.custodian if st else None,
                 due_back=st.due_back if st else None,
+                manufacturer=a.manufacturer,
+                model_name=a.model_name,
+                model_number=a.model_number,
+                category=a.category,
+                serial_number=a.serial_number,
+                custom_fields=a.custom_fields or {},
                 **money_fields(a),
             )
         )

@@ -11,6 +11,7 @@ def build_routers() -> list[APIRouter]:
         assets,
         audits,
         epcis,
+        imports,
         labels,
         maintenance,
         money,
@@ -31,4 +32,5 @@ def build_routers() -> list[APIRouter]:
         register.build_router(),
         review.build_router(),
         movements.build_router(),
+        imports.build_router(),
     ]

@@ -45,7 +45,7 @@ def _errors(session: Session, text: str) -> list[tuple[int, str]]:
 def test_import_snipeit_export_creates_assets_locations_and_identifiers(session: Session) -> None:
     summary = import_csv(session, (DATA / "snipeit_export.csv").read_bytes(), NOW)
     session.commit()
-    assert summary.to_json() == {"created": 5, "updated": 0}
+    assert (summary.created, summary.updated) == (5, 0)
     mac = _asset(session, "AST-000101")
     assert mac.name == 'MacBook Pro 14"'
     assert (mac.category, mac.model_name, mac.serial_number) == (
@@ -129,7 +129,7 @@ def test_import_reimport_updates_by_asset_tag(session: Session) -> None:
     again = f"{HEADER}AST-1,Laptop (renamed),WH2,,250.5,{epc},AST-1\nAST-2,New,WH2,,,,\n"
     summary = import_csv(session, again.encode(), later)
     session.commit()
-    assert summary.to_json() == {"created": 1, "updated": 1}
+    assert (summary.created, summary.updated) == (1, 1)
     asset = _asset(session, "AST-1")
     assert (asset.name, asset.purchase_date, asset.purchase_cost) == (
         "Laptop (renamed)",
@@ -263,9 +263,9 @@ def test_run_import_json_summary_and_errors(
 ) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     assert run_import(db, DATA / "snipeit_export.csv", as_json=True) == 0
-    assert json.loads(capsys.readouterr().out) == {"created": 5, "updated": 0}
+    assert json.loads(capsys.readouterr().out).items() >= {"created": 5, "updated": 0}.items()
     assert run_import(db, DATA / "snipeit_export.csv", as_json=True) == 0
-    assert json.loads(capsys.readouterr().out) == {"created": 0, "updated": 5}
+    assert json.loads(capsys.readouterr().out).items() >= {"created": 0, "updated": 5}.items()
     bad = tmp_path / "bad.csv"
     bad.write_text(f"{HEADER}Z-1,x,,,oops,,\n")
     assert run_import(db, bad, as_json=True) == 1
@@ -329,4 +329,4 @@ def test_scanstation_import_assets_command(tmp_path: Path) -> None:
     args = ["import", "assets", str(DATA / "snipeit_export.csv"), "--db", db, "--json"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"created": 5, "updated": 0}
+    assert json.loads(result.stdout).items() >= {"created": 5, "updated": 0}.items()
