@@ -209,6 +209,12 @@ def _banner(console: Console, count: int, url: str, password: str, token: str, w
     console.print(f"  Web UI:  [bold]{url}/[/]   sign in as [bold]admin[/] / [bold]{password}[/]")
     console.print(f"  API:     {url}/docs   (API token: {token})", soft_wrap=True)
     console.print(f"  Logs:    {work / 'logs'}")
+    # The demo's database is its own, so an import must go through its server, not ./var.
+    console.print(
+        f"  Import:  .venv/bin/scanstation import assets FILE.csv --server {url} --token {token}",
+        soft_wrap=True,
+        highlight=False,
+    )
     console.print("  A simulated wand is walking the site and pallets of RFID-tagged")
     console.print("  cages cross dock door WH1-DOCK3. Press Ctrl-C to stop.\n")
 
