@@ -277,6 +277,46 @@ def import_assets(
 
 
 @app.command()
+def labels(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF or ZPL file to write.")],
+    asset: Annotated[list[str] | None, typer.Option(help="An asset tag (repeatable).")] = None,
+    q: Annotated[
+        str | None, typer.Option(help="Assets whose tag, name or serial has this.")
+    ] = None,
+    location: Annotated[str | None, typer.Option(help="Assets with this home location.")] = None,
+    category: Annotated[str | None, typer.Option(help="Assets of this category.")] = None,
+    layout: Annotated[
+        str, typer.Option(help="avery-l7160, avery-5160, roll-57x32 or roll-102x51.")
+    ] = "avery-l7160",
+    symbology: Annotated[str, typer.Option(help="code128, qr or gs1-datamatrix.")] = "code128",
+    zpl: Annotated[
+        bool, typer.Option("--zpl", help="ZPL for Zebra printers instead of PDF.")
+    ] = False,
+    rfid: Annotated[
+        bool, typer.Option("--rfid", help="ZPL: encode the GIAI-96 EPC (^RFW).")
+    ] = False,
+    skip: Annotated[int, typer.Option(help="Label slots already used on the first sheet.")] = 0,
+    company_prefix: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SCANSTATION_GS1_COMPANY_PREFIX", help="GS1 company prefix for allocating GIAIs."
+        ),
+    ] = None,
+    db: DbOpt = DEFAULT_DB,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print asset labels: PDF sheets or rolls, or ZPL (with RFID encoding)."""
+    from sync_server.labels_cli import run_labels
+
+    options = {
+        "assets": asset or None, "q": q, "location": location, "category": category,
+        "layout": layout, "symbology": symbology, "format": "zpl" if zpl else "pdf",
+        "rfid": rfid, "skip": skip,
+    }  # fmt: skip
+    raise typer.Exit(run_labels(db, options, output, company_prefix, as_json))
+
+
+@app.command()
 def decode(
     images: Annotated[list[Path], typer.Argument(help="Image files to decode.")],
     as_json: JsonOpt = False,
