@@ -25,7 +25,7 @@ async def api(db_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     async with app.router.lifespan_context(app):
         with Session(app.state.engine) as s:
             device = auth.enroll_device(s, "hh-1", None).token
-            admin = auth.create_api_token(s, auth.add_user(s, "root", "admin", "pw"))
+            admin = auth.create_api_token(s, auth.add_user(s, "root", "admin"))
             s.commit()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
